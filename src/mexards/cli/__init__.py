@@ -1,0 +1,1 @@
+"""Command-line entrypoint (Typer). Thin: parse, call one use case, translate errors."""

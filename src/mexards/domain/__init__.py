@@ -1,0 +1,1 @@
+"""Domain layer: ids, value objects, entities, lifecycle state machines, events and errors. Stdlib only."""

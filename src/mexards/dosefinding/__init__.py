@@ -1,0 +1,1 @@
+"""dosefinding package."""
