@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from mexards import __version__
-from mexards.cli import demo, dosefinding, protocol, score, screen
+from mexards.cli import demo, dosefinding, protocol, score, screen, simulate
 
 app = typer.Typer(
     name="mexards",
@@ -24,10 +24,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
 ) -> None:
     """mexards: screening, dose finding, randomization, treatment, results and design simulation."""
 
 
-for module in (protocol, screen, score, dosefinding, demo):
+for module in (protocol, screen, score, dosefinding, simulate, demo):
     module.register(app)

@@ -1,0 +1,1 @@
+"""Persistence adapters: tables, repositories, unit of work, audit writer (imported by bootstrap only)."""

@@ -1,0 +1,1 @@
+"""Reports and exports (CONSORT, tables, registry results, CDISC, FHIR); reads services read models."""
