@@ -1,0 +1,169 @@
+"""The audit trail on a real SQLite file and the real PostgreSQL server (AUD-1..3 of 21 CFR 11.10(e) / ICH E6(R3))."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import String, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mexards.domain.errors import ValidationError
+from mexards.persistence.audit import AuditRow, audit_count, record_event, verify_audit
+from mexards.persistence.database import Database
+from mexards.persistence.rows import Base
+
+
+class SampleRow(Base):
+    """A small audited table used only by these tests."""
+
+    __tablename__ = "audit_test_sample"
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(String(50))
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    database.create_schema()
+    yield database
+    database.dispose()
+
+
+def _insert(db: Database, *ids: str) -> None:
+    with db.unit_of_work("u1", "coordinator") as uow:
+        for i in ids:
+            uow.session.add(SampleRow(id=i, value=f"v{i}"))
+        uow.commit()
+
+
+def test_every_insert_update_and_delete_writes_one_audit_entry_with_who_what_why(db: Database) -> None:
+    _insert(db, "a")
+    with db.unit_of_work("u2", "investigator", reason="transcription error") as uow:
+        uow.session.get(SampleRow, "a").value = "corrected"  # type: ignore[union-attr]
+        uow.commit()
+    with db.unit_of_work("u2", "investigator", reason="entered in error") as uow:
+        uow.session.delete(uow.session.get(SampleRow, "a"))
+        uow.commit()
+    with db.sessions() as s:
+        rows = s.scalars(select(AuditRow).order_by(AuditRow.seq)).all()
+        assert [r.action for r in rows] == ["insert", "update", "delete"]
+        assert rows[1].actor_id == "u2" and rows[1].actor_role == "investigator"
+        assert rows[1].reason == "transcription error"
+        assert json.loads(rows[1].changes) == {"value": ["va", "corrected"]}
+        assert verify_audit(s) == []
+
+
+def test_a_change_after_first_entry_without_a_reason_is_refused_and_nothing_is_written(db: Database) -> None:
+    _insert(db, "a")
+    with db.unit_of_work("u2", "investigator") as uow:
+        uow.session.get(SampleRow, "a").value = "changed"  # type: ignore[union-attr]
+        with pytest.raises(ValidationError) as err:
+            uow.commit()
+    assert err.value.field == "reason"
+    with db.sessions() as s:
+        assert s.get(SampleRow, "a").value == "va"  # type: ignore[union-attr]
+        assert audit_count(s) == 1
+
+
+def test_leaving_the_unit_of_work_without_commit_rolls_back_data_and_audit(db: Database) -> None:
+    with db.unit_of_work("u1", "coordinator") as uow:
+        uow.session.add(SampleRow(id="x", value="1"))
+        uow.session.flush()
+        record_event(uow.session, "export", "trial", "T1", {"format": "odm"})
+    with db.sessions() as s:
+        assert s.get(SampleRow, "x") is None
+        assert audit_count(s) == 0
+
+
+def test_a_failure_half_way_leaves_nothing_behind(db: Database) -> None:
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), db.unit_of_work("u1", "coordinator") as uow:
+        uow.session.add(SampleRow(id="p", value="1"))
+        uow.session.flush()
+        raise Boom
+    with db.sessions() as s:
+        assert s.get(SampleRow, "p") is None and audit_count(s) == 0
+
+
+def test_the_database_refuses_update_and_delete_of_audit_entries(db: Database) -> None:
+    _insert(db, "a")
+    for statement in ("UPDATE audit_log SET reason = 'x'", "DELETE FROM audit_log"):
+        with pytest.raises(DBAPIError), db.engine.begin() as conn:
+            conn.execute(text(statement))
+    with db.sessions() as s:
+        assert audit_count(s) == 1
+
+
+def _tamper(db: Database, *statements: str) -> None:
+    """Act behind the system's back, as someone with direct database access would (triggers dropped first)."""
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log"))
+        else:
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_log_no_update"))
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_log_no_delete"))
+        for statement in statements:
+            conn.execute(text(statement))
+
+
+def _problems(db: Database) -> list[str]:
+    with db.sessions() as s:
+        return [str(p) for p in verify_audit(s)]
+
+
+def test_verify_reports_an_edited_audit_entry_by_its_sequence_number(db: Database) -> None:
+    _insert(db, "a", "b", "c")
+    _tamper(db, "UPDATE audit_log SET actor_id = 'someone-else' WHERE seq = 2")
+    problems = _problems(db)
+    assert any(p.startswith("audit seq 2") and "edited" in p for p in problems)
+
+
+def test_verify_reports_a_deleted_audit_entry(db: Database) -> None:
+    _insert(db, "a", "b", "c")
+    _tamper(db, "DELETE FROM audit_log WHERE seq = 2")
+    problems = _problems(db)
+    assert any("audit seq 3" in p and "missing" in p for p in problems)
+
+
+def test_verify_reports_reordered_audit_entries(db: Database) -> None:
+    _insert(db, "a", "b", "c")
+    _tamper(
+        db,
+        "UPDATE audit_log SET seq = 100 WHERE seq = 1",
+        "UPDATE audit_log SET seq = 1 WHERE seq = 2",
+        "UPDATE audit_log SET seq = 2 WHERE seq = 100",
+    )
+    problems = _problems(db)
+    assert any(p.startswith("audit seq 1") for p in problems)
+    assert any(p.startswith("audit seq 2") for p in problems)
+
+
+def test_verify_reports_data_rows_edited_inserted_or_deleted_behind_the_systems_back(db: Database) -> None:
+    _insert(db, "a", "b", "c")
+    _tamper(
+        db,
+        "UPDATE audit_test_sample SET value = 'forged' WHERE id = 'a'",
+        "DELETE FROM audit_test_sample WHERE id = 'b'",
+        "INSERT INTO audit_test_sample (id, value) VALUES ('z', 'ghost')",
+    )
+    problems = _problems(db)
+    assert any("audit_test_sample a field value" in p and "edited" in p for p in problems)
+    assert any("audit_test_sample b" in p and "deleted" in p for p in problems)
+    assert any("audit_test_sample z" in p and "inserted" in p for p in problems)
+
+
+def test_an_untouched_trail_verifies_clean_and_timestamps_are_utc(db: Database) -> None:
+    fixed = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+    with db.unit_of_work("u1", "coordinator", now=lambda: fixed) as uow:
+        uow.session.add(SampleRow(id="a", value="1"))
+        uow.commit()
+    with db.sessions() as s:
+        assert verify_audit(s) == []
+        assert s.scalars(select(AuditRow.recorded_at)).one() == "2025-03-01T08:00:00"
