@@ -9,15 +9,20 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import String, select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from mexards.domain.errors import ValidationError
 from mexards.persistence.audit import AuditRow, audit_count, record_event, verify_audit
 from mexards.persistence.database import Database
-from mexards.persistence.rows import Base
 
 
-class SampleRow(Base):
+class SampleBase(DeclarativeBase):
+    """Test-only tables, kept off the application's metadata."""
+
+    __audited__ = True
+
+
+class SampleRow(SampleBase):
     """A small audited table used only by these tests."""
 
     __tablename__ = "audit_test_sample"
@@ -30,6 +35,7 @@ class SampleRow(Base):
 def db(db_url: str) -> Iterator[Database]:
     database = Database(db_url)
     database.create_schema()
+    SampleBase.metadata.create_all(database.engine)
     yield database
     database.dispose()
 
@@ -55,7 +61,7 @@ def test_every_insert_update_and_delete_writes_one_audit_entry_with_who_what_why
         assert rows[1].actor_id == "u2" and rows[1].actor_role == "investigator"
         assert rows[1].reason == "transcription error"
         assert json.loads(rows[1].changes) == {"value": ["va", "corrected"]}
-        assert verify_audit(s) == []
+        assert verify_audit(s, [SampleRow]) == []
 
 
 def test_a_change_after_first_entry_without_a_reason_is_refused_and_nothing_is_written(db: Database) -> None:
@@ -115,7 +121,7 @@ def _tamper(db: Database, *statements: str) -> None:
 
 def _problems(db: Database) -> list[str]:
     with db.sessions() as s:
-        return [str(p) for p in verify_audit(s)]
+        return [str(p) for p in verify_audit(s, [SampleRow])]
 
 
 def test_verify_reports_an_edited_audit_entry_by_its_sequence_number(db: Database) -> None:
@@ -165,5 +171,5 @@ def test_an_untouched_trail_verifies_clean_and_timestamps_are_utc(db: Database) 
         uow.session.add(SampleRow(id="a", value="1"))
         uow.commit()
     with db.sessions() as s:
-        assert verify_audit(s) == []
+        assert verify_audit(s, [SampleRow]) == []
         assert s.scalars(select(AuditRow.recorded_at)).one() == "2025-03-01T08:00:00"

@@ -269,8 +269,16 @@ def _chain(session: Session) -> Iterator[AuditRow]:
     yield from session.scalars(select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=2000))
 
 
-def verify_audit(session: Session) -> list[AuditProblem]:
-    """Check the chain and replay it against the data tables. An empty list means the trail is intact."""
+def audited_row_classes() -> list[type[Any]]:
+    """Every audited row class of the application's tables."""
+    return [m.class_ for m in Base.registry.mappers if getattr(m.class_, "__audited__", False)]
+
+
+def verify_audit(session: Session, row_classes: Iterable[type[Any]] | None = None) -> list[AuditProblem]:
+    """Check the chain and replay it against the data tables. An empty list means the trail is intact.
+
+    ``row_classes`` are the audited tables to compare with the replayed trail (default: all of the application's).
+    """
     problems: list[AuditProblem] = []
     expected: dict[tuple[str, str], dict[str, Any]] = {}
     prev_hash, prev_seq = GENESIS_HASH, 0
@@ -294,7 +302,8 @@ def verify_audit(session: Session) -> list[AuditProblem]:
             )
         prev_hash, prev_seq = row.row_hash, row.seq
         _replay(expected, row)
-    problems.extend(_compare_tables(session, expected))
+    classes = audited_row_classes() if row_classes is None else list(row_classes)
+    problems.extend(_compare_tables(session, expected, classes))
     return problems
 
 
@@ -311,13 +320,12 @@ def _replay(expected: dict[tuple[str, str], dict[str, Any]], row: AuditRow) -> N
         current[field] = new
 
 
-def _compare_tables(session: Session, expected: dict[tuple[str, str], dict[str, Any]]) -> list[AuditProblem]:
+def _compare_tables(
+    session: Session, expected: dict[tuple[str, str], dict[str, Any]], classes: list[type[Any]]
+) -> list[AuditProblem]:
     problems: list[AuditProblem] = []
     seen: set[tuple[str, str]] = set()
-    for mapper in Base.registry.mappers:
-        cls = mapper.class_
-        if not getattr(cls, "__audited__", False):
-            continue
+    for cls in classes:
         for obj in session.scalars(select(cls).execution_options(yield_per=2000)):
             key = (cls.__tablename__, _entity_id(obj))
             seen.add(key)
@@ -341,7 +349,7 @@ def _compare_tables(session: Session, expected: dict[tuple[str, str], dict[str, 
                         )
                     )
         session.expunge_all()
-    audited_tables = {m.class_.__tablename__ for m in Base.registry.mappers if getattr(m.class_, "__audited__", 0)}
+    audited_tables = {cls.__tablename__ for cls in classes}
     for key in expected.keys() - seen:
         if key[0] in audited_tables:
             problems.append(
