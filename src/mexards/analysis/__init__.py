@@ -1,1 +1,137 @@
-"""analysis package."""
+"""Pure statistics for the trial's results: plain typed functions returning small frozen dataclasses.
+
+Every data-driven result carries ``n_missing`` (values given as ``None``/NaN are excluded and counted, never
+dropped silently) and a ``method`` text naming what was computed. Sources are cited in each module and in
+``docs/analysis.md``.
+"""
+
+from mexards.analysis.binomial import (
+    PROPORTION_METHODS,
+    ProportionInterval,
+    ProportionMethod,
+    clopper_pearson,
+    proportion_from_outcomes,
+    proportion_interval,
+    wilson,
+)
+from mexards.analysis.comparison import (
+    MeanDifference,
+    ShiftComparison,
+    mann_whitney,
+    mann_whitney_null_cdf,
+    welch_t_test,
+)
+from mexards.analysis.contingency import (
+    BinaryComparison,
+    FisherExactTest,
+    RiskDifference,
+    compare_binary,
+    fisher_exact,
+    risk_difference,
+)
+from mexards.analysis.isotonic import IsotonicFit, isotonic_rates, isotonic_regression
+from mexards.analysis.logrank import LogRankTest, log_rank_test
+from mexards.analysis.power import (
+    PowerCurve,
+    PowerResult,
+    SampleSize,
+    mean_difference_power_curve,
+    power_mean_difference,
+    power_two_proportions,
+    proportion_power_curve,
+    sample_size_mean_difference,
+    sample_size_two_proportions,
+)
+from mexards.analysis.regression import (
+    AdjustedMean,
+    AncovaResult,
+    Coefficient,
+    LeastSquaresFit,
+    ancova,
+    least_squares,
+)
+from mexards.analysis.summary import (
+    CategoricalSummary,
+    CategoryCount,
+    ContinuousSummary,
+    GroupSummary,
+    summarize_categorical,
+    summarize_categorical_by_group,
+    summarize_continuous,
+    summarize_continuous_by_group,
+)
+from mexards.analysis.survival import (
+    CONFIDENCE_TYPES,
+    AtRiskRow,
+    ConfidenceType,
+    KaplanMeier,
+    SurvivalEstimate,
+    SurvivalQuantile,
+    SurvivalStep,
+    at_risk_table,
+    kaplan_meier,
+    median_survival,
+    survival_at,
+    survival_quantile,
+)
+
+__all__ = [
+    "CONFIDENCE_TYPES",
+    "PROPORTION_METHODS",
+    "AdjustedMean",
+    "AncovaResult",
+    "AtRiskRow",
+    "BinaryComparison",
+    "CategoricalSummary",
+    "CategoryCount",
+    "Coefficient",
+    "ConfidenceType",
+    "ContinuousSummary",
+    "FisherExactTest",
+    "GroupSummary",
+    "IsotonicFit",
+    "KaplanMeier",
+    "LeastSquaresFit",
+    "LogRankTest",
+    "MeanDifference",
+    "PowerCurve",
+    "PowerResult",
+    "ProportionInterval",
+    "ProportionMethod",
+    "RiskDifference",
+    "SampleSize",
+    "ShiftComparison",
+    "SurvivalEstimate",
+    "SurvivalQuantile",
+    "SurvivalStep",
+    "ancova",
+    "at_risk_table",
+    "clopper_pearson",
+    "compare_binary",
+    "fisher_exact",
+    "isotonic_rates",
+    "isotonic_regression",
+    "kaplan_meier",
+    "least_squares",
+    "log_rank_test",
+    "mann_whitney",
+    "mann_whitney_null_cdf",
+    "mean_difference_power_curve",
+    "median_survival",
+    "power_mean_difference",
+    "power_two_proportions",
+    "proportion_from_outcomes",
+    "proportion_interval",
+    "proportion_power_curve",
+    "risk_difference",
+    "sample_size_mean_difference",
+    "sample_size_two_proportions",
+    "summarize_categorical",
+    "summarize_categorical_by_group",
+    "summarize_continuous",
+    "summarize_continuous_by_group",
+    "survival_at",
+    "survival_quantile",
+    "welch_t_test",
+    "wilson",
+]
