@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from mexards.dosefinding.boin import boin_boundaries, boin_lambdas, isotonic_estimates, select_mtd
+from mexards.dosefinding.boin import boin_boundaries, boin_lambdas, select_mtd
+from mexards.dosefinding.isotonic import isotonic_estimates
 
 LAMBDA_TOLERANCE = 1e-9
 
@@ -67,7 +68,11 @@ def test_full_boundary_table_n_1_to_30_matches_get_boundary(target: float) -> No
 PER_COHORT = {
     # dosefinding.md 3.1 per-cohort tables, n = 3, 6, ..., 30 (get.boundary(target, 10, 3)$boundary_tab)
     0.25: ([0, 1, 1, 2, 2, 3, 4, 4, 5, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9, 9], [3, 4, 5, 6, 7, 8, 9, 10, 11, 12]),
-    0.30: ([0, 1, 2, 2, 3, 4, 4, 5, 6, 7], [2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [3, 4, 5, 7, 8, 9, 10, 11, 12, 14]),
+    0.30: (
+        [0, 1, 2, 2, 3, 4, 4, 5, 6, 7],
+        [2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+        [3, 4, 5, 7, 8, 9, 10, 11, 12, 14],
+    ),
 }
 
 

@@ -19,7 +19,8 @@ Rules implemented (``dosefinding.md`` 1.1):
 - Eliminate (the dose and all higher doses) if ``y >= elim(n)``, the smallest ``y`` with
   ``P(p > target | Beta(y+1, n-y+1)) > cutoff_eli``; defined for ``n >= 3`` only.
 - ``b_d(n)`` is capped by ``elim(n)``.
-- With ``extrasafe``, the trial stops at the lowest dose when ``P(p1 > target) > cutoff_eli - offset`` (n >= 3).
+- With ``extrasafe``, the trial stops at the lowest dose when ``P(p1 > target) > cutoff_eli - offset`` (n >=
+  3).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ import numpy.typing as npt
 from scipy.special import betaincc
 
 from mexards.domain.errors import ValidationError
+from mexards.dosefinding.design import Decision, dlt_text, empiric_rates, rate_text
+from mexards.dosefinding.isotonic import isotonic_estimates
+from mexards.dosefinding.outcome import Cohort, as_cohorts
 
 INTEGER_TOLERANCE = 1e-12
 """Tolerance for deciding that ``lambda * n`` is an integer (BOIN 2.7.2 adds one to ``b_d`` in that case)."""
@@ -61,7 +65,9 @@ def _resolve_p_saf_p_tox(target: float, p_saf: float | None, p_tox: float | None
     return saf, tox
 
 
-def boin_lambdas(target: float, p_saf: float | None = None, p_tox: float | None = None) -> tuple[float, float]:
+def boin_lambdas(
+    target: float, p_saf: float | None = None, p_tox: float | None = None
+) -> tuple[float, float]:
     """BOIN's escalation and de-escalation boundaries ``(lambda_e, lambda_d)`` (Liu & Yuan 2015, eq. 2.5)."""
     saf, tox = _resolve_p_saf_p_tox(target, p_saf, p_tox)
     lambda_e = math.log((1 - saf) / (1 - target)) / math.log(target * (1 - saf) / (saf * (1 - target)))
@@ -105,7 +111,8 @@ class BOINBoundaries:
     """BOIN count boundaries as lookup arrays indexed by the number treated at a dose, ``n = 0..max_n``.
 
     ``escalate_max[n]``: escalate if #DLT <= it; ``deescalate_min[n]``: de-escalate if #DLT >= it (capped by
-    elimination); ``eliminate_min[n]``: eliminate if #DLT >= it; ``stop_min[n]`` (extrasafe only): stop the trial
+    elimination); ``eliminate_min[n]``: eliminate if #DLT >= it; ``stop_min[n]`` (extrasafe only): stop the
+    trial
     at the lowest dose if #DLT >= it. Index 0 and undefined entries hold ``UNDEFINED`` (-1).
     """
 
@@ -125,7 +132,8 @@ class BOINBoundaries:
         return None if value == UNDEFINED else value
 
     def stop_at(self, n: int) -> int | None:
-        """Extrasafe lowest-dose stopping boundary for ``n`` patients, None when undefined or not extrasafe."""
+        """Extrasafe lowest-dose stopping boundary for ``n`` patients, None when undefined or not
+        extrasafe."""
         if self.stop_min is None:
             return None
         value = int(self.stop_min[n])
@@ -176,50 +184,6 @@ def boin_boundaries(
     )
 
 
-def pava(values: Sequence[float], weights: Sequence[float]) -> tuple[float, ...]:
-    """Weighted isotonic (non-decreasing) regression by pooling the first adjacent violator, as BOIN's own PAVA.
-
-    Repeatedly find the first ``i`` with ``x[i+1] < x[i]``, pool the two level sets containing ``i`` and ``i+1``
-    into their weighted mean, until no violation is left (Barlow et al. 1972; BOIN 2.7.2 internal ``pava``).
-    """
-    x = [float(v) for v in values]
-    w = [float(v) for v in weights]
-    level = list(range(len(x)))
-    while True:
-        violator = next((i for i in range(len(x) - 1) if x[i + 1] - x[i] < 0), None)
-        if violator is None:
-            return tuple(x)
-        a, b = level[violator], level[violator + 1]
-        members = [j for j in range(len(x)) if level[j] in (a, b)]
-        pooled = sum(x[j] * w[j] for j in members) / sum(w[j] for j in members)
-        for j in members:
-            x[j] = pooled
-            level[j] = a
-
-
-@dataclass(frozen=True)
-class IsotonicEstimate:
-    """BOIN's isotonic DLT estimates on the treated, admissible doses (1-based dose -> estimate)."""
-
-    doses: tuple[int, ...]
-    estimates: tuple[float, ...]
-
-
-def isotonic_estimates(
-    n_at_dose: Sequence[int], tox_at_dose: Sequence[int], admissible: Sequence[bool]
-) -> IsotonicEstimate:
-    """Weighted PAVA of ``(y + 0.05)/(n + 0.1)`` with inverse Beta(y+0.05, n-y+0.05) variance weights."""
-    doses = tuple(i + 1 for i, (n, ok) in enumerate(zip(n_at_dose, admissible, strict=True)) if n > 0 and ok)
-    raw: list[float] = []
-    weights: list[float] = []
-    for dose in doses:
-        n, y = n_at_dose[dose - 1], tox_at_dose[dose - 1]
-        raw.append((y + 0.05) / (n + 0.1))
-        variance = (y + 0.05) * (n - y + 0.05) / ((n + 0.1) ** 2 * (n + 0.1 + 1))
-        weights.append(1.0 / variance)
-    return IsotonicEstimate(doses, pava(raw, weights))
-
-
 def check_counts(n_at_dose: Sequence[int], tox_at_dose: Sequence[int]) -> None:
     """Counts per dose must be non-negative integers with ``0 <= tox <= n`` and equal lengths."""
     if len(n_at_dose) != len(tox_at_dose) or len(n_at_dose) == 0:
@@ -247,8 +211,10 @@ def select_mtd(
 
     Elimination is re-applied from the lowest dose upward (n >= 3; the first hit eliminates it and all higher
     doses); with ``extrasafe`` the lowest dose is also checked at ``cutoff_eli - offset``. Among treated,
-    non-eliminated doses the isotonic estimates (see ``isotonic_estimates``) get ``i * 1e-10`` added (i = 1, 2,
-    ...) and the dose minimising ``|p_hat - target|`` is selected. With ``bound_mtd`` the selected estimate must
+    non-eliminated doses the isotonic estimates (see ``isotonic_estimates``) get ``i * 1e-10`` added (i = 1,
+    2,
+    ...) and the dose minimising ``|p_hat - target|`` is selected. With ``bound_mtd`` the selected estimate
+    must
     not exceed ``lambda_d``; otherwise the highest lower admissible dose whose estimate does is taken (None if
     none). ``max_dose`` (not in R) caps the candidate doses, for doses a live design has eliminated for good.
     """
@@ -283,3 +249,222 @@ def select_mtd(
         if selected < 0:
             return None
     return iso.doses[selected]
+
+
+class BOIN:
+    """The BOIN design (Liu & Yuan 2015) with BOIN 2.7.2's elimination, extrasafe and n.earlystop rules.
+
+    Live semantics of ``fit`` (``dosefinding.md`` 1.1, replayed cohort by cohort):
+
+    - no patient yet: treat dose 1;
+    - after each cohort at dose ``d`` with ``y`` DLTs in ``n`` there: if ``n >= n_earlystop`` and the rule
+      would stay at ``d`` (or de-escalate from the lowest dose, or escalate from the highest admissible dose),
+      the trial stops and ``select_mtd`` picks the MTD; if ``y >= elim(n)``, dose ``d`` and all higher doses
+      are
+      eliminated for good, and if ``d`` is the lowest dose the trial stops with no MTD; with ``extrasafe`` the
+      trial stops with no MTD once ``y >= stop(n)`` at the lowest dose (only where ``elim(n)`` is defined, as
+      in
+      ``get.oc``);
+    - after the last cohort: escalate if ``y <= b_e(n)`` and ``d + 1`` is admissible (else stay); de-escalate
+      if ``y >= b_d(n)`` and ``d`` is not the lowest dose; otherwise stay.
+
+    Stopping is permanent: a longer outcome string that starts with a stopped trial stays stopped.
+    ``should_continue`` is True unless a stopping rule fired (a fixed sample size comes from ``StopAtN``).
+    """
+
+    def __init__(
+        self,
+        num_doses: int,
+        target: float,
+        *,
+        p_saf: float | None = None,
+        p_tox: float | None = None,
+        cutoff_eli: float = 0.95,
+        extrasafe: bool = False,
+        offset: float = 0.05,
+        n_earlystop: int = 100,
+    ) -> None:
+        if isinstance(num_doses, bool) or not isinstance(num_doses, int) or num_doses < 1:
+            raise ValidationError("num_doses", "must be an integer >= 1", num_doses)
+        if isinstance(n_earlystop, bool) or not isinstance(n_earlystop, int) or n_earlystop < 1:
+            raise ValidationError("n_earlystop", "must be an integer >= 1", n_earlystop)
+        self._num_doses = num_doses
+        self.target = float(target)
+        self.p_saf = p_saf
+        self.p_tox = p_tox
+        self.cutoff_eli = cutoff_eli
+        self.extrasafe = extrasafe
+        self.offset = offset
+        self.n_earlystop = n_earlystop
+        self._bounds = boin_boundaries(
+            target, 30, p_saf=p_saf, p_tox=p_tox, cutoff_eli=cutoff_eli, extrasafe=extrasafe, offset=offset
+        )
+
+    @property
+    def num_doses(self) -> int:
+        return self._num_doses
+
+    @property
+    def name(self) -> str:
+        return f"BOIN(target={self.target:g})"
+
+    def boundaries(self, max_n: int) -> BOINBoundaries:
+        """This design's boundary table for n = 1..max_n."""
+        if max_n <= self._bounds.max_n:
+            return self._bounds
+        self._bounds = boin_boundaries(
+            self.target,
+            max(max_n, 2 * self._bounds.max_n),
+            p_saf=self.p_saf,
+            p_tox=self.p_tox,
+            cutoff_eli=self.cutoff_eli,
+            extrasafe=self.extrasafe,
+            offset=self.offset,
+        )
+        return self._bounds
+
+    def select_mtd(
+        self, n_at_dose: Sequence[int], tox_at_dose: Sequence[int], max_dose: int | None = None
+    ) -> int | None:
+        """``select_mtd`` with this design's parameters."""
+        return select_mtd(
+            self.target,
+            n_at_dose,
+            tox_at_dose,
+            cutoff_eli=self.cutoff_eli,
+            extrasafe=self.extrasafe,
+            offset=self.offset,
+            p_tox=self.p_tox,
+            max_dose=max_dose,
+        )
+
+    def fit(self, outcomes: str | Sequence[Cohort]) -> Decision:
+        """The decision after ``outcomes`` (see the class docstring for the rules)."""
+        cohorts = as_cohorts(outcomes, self._num_doses)
+        K = self._num_doses
+        total = sum(c.size for c in cohorts)
+        bounds = self.boundaries(max(total, 3))
+        n = [0] * K
+        y = [0] * K
+        highest_admissible = K
+        stop_reason: str | None = None
+        no_mtd = False
+        notes: list[str] = []
+        for cohort in cohorts:
+            d = cohort.dose
+            n[d - 1] += cohort.size
+            y[d - 1] += cohort.num_tox
+            if stop_reason is not None:
+                continue
+            nd, yd = n[d - 1], y[d - 1]
+            if nd >= self.n_earlystop and self._would_stay(d, nd, yd, highest_admissible, bounds):
+                stop_reason = (
+                    f"n_earlystop reached: {nd} patients at dose {d} (>= {self.n_earlystop}) "
+                    "and the rule would not move to another dose"
+                )
+                continue
+            elim = bounds.eliminate_at(nd)
+            if elim is None:
+                continue
+            if yd >= elim and d <= highest_admissible:
+                highest_admissible = d - 1
+                p = prob_above(self.target, nd, yd)
+                span = f"dose {d}" if d == K else f"doses {d}-{K}"
+                notes.append(
+                    f"{dlt_text(yd, nd, d)}: P(DLT rate > {self.target:g}) = {p:.3f} > {self.cutoff_eli:g} "
+                    f"(eliminate if DLTs >= {elim} of {nd}) -> {span} eliminated"
+                )
+                if d == 1:
+                    stop_reason = "the lowest dose is eliminated: all doses are too toxic"
+                    no_mtd = True
+                    continue
+            stop = bounds.stop_at(nd)
+            if d == 1 and stop is not None and yd >= stop:
+                p = prob_above(self.target, nd, yd)
+                notes.append(
+                    f"{dlt_text(yd, nd, 1)}: P(DLT rate > {self.target:g}) = {p:.3f} > "
+                    f"{self.cutoff_eli - self.offset:g} (extrasafe) -> stop"
+                )
+                stop_reason = "extrasafe: the lowest dose is too toxic"
+                no_mtd = True
+        return self._decision(
+            cohorts, tuple(n), tuple(y), highest_admissible, stop_reason, no_mtd, notes, bounds
+        )
+
+    def _would_stay(self, d: int, nd: int, yd: int, highest_admissible: int, bounds: BOINBoundaries) -> bool:
+        b_e, b_d = int(bounds.escalate_max[nd]), int(bounds.deescalate_min[nd])
+        top = d >= min(self._num_doses, highest_admissible)
+        return (b_e < yd < b_d) or (d == 1 and yd >= b_d) or (top and yd <= b_e)
+
+    def _decision(
+        self,
+        cohorts: tuple[Cohort, ...],
+        n: tuple[int, ...],
+        y: tuple[int, ...],
+        highest_admissible: int,
+        stop_reason: str | None,
+        no_mtd: bool,
+        notes: list[str],
+        bounds: BOINBoundaries,
+    ) -> Decision:
+        admissible = tuple(range(1, highest_admissible + 1))
+        mtd = None if no_mtd else self.select_mtd(n, y, max_dose=highest_admissible)
+        iso = isotonic_estimates(n, y, [i < highest_admissible for i in range(self._num_doses)])
+        details: dict[str, object] = {
+            "lambda_e": bounds.lambda_e,
+            "lambda_d": bounds.lambda_d,
+            "eliminated_doses": list(range(highest_admissible + 1, self._num_doses + 1)),
+            "isotonic_estimates": dict(zip(iso.doses, iso.estimates, strict=True)),
+        }
+        if stop_reason is not None:
+            final = f"the MTD is dose {mtd}" if mtd is not None else "no dose is selected"
+            reason = "; ".join([*notes, f"stop ({stop_reason}); {final}"])
+            return Decision(
+                mtd,
+                False,
+                stop_reason,
+                n,
+                y,
+                empiric_rates(n, y),
+                admissible if not no_mtd else (),
+                mtd,
+                reason,
+                details,
+            )
+        if not cohorts:
+            reason = "no patients yet -> start at dose 1"
+            return Decision(1, True, None, n, y, empiric_rates(n, y), admissible, None, reason, details)
+        d = cohorts[-1].dose
+        next_dose, rule = self._move(d, n[d - 1], y[d - 1], highest_admissible, bounds)
+        details["current_dose"] = d
+        details["escalate_if_dlts_at_most"] = int(bounds.escalate_max[n[d - 1]])
+        details["deescalate_if_dlts_at_least"] = int(bounds.deescalate_min[n[d - 1]])
+        details["eliminate_if_dlts_at_least"] = bounds.eliminate_at(n[d - 1])
+        reason = "; ".join([*notes, rule])
+        return Decision(next_dose, True, None, n, y, empiric_rates(n, y), admissible, mtd, reason, details)
+
+    def _move(
+        self, d: int, nd: int, yd: int, highest_admissible: int, bounds: BOINBoundaries
+    ) -> tuple[int, str]:
+        b_e, b_d = int(bounds.escalate_max[nd]), int(bounds.deescalate_min[nd])
+        lam_e, lam_d = bounds.lambda_e, bounds.lambda_d
+        head = f"{dlt_text(yd, nd, d)}: {rate_text(yd, nd)}"
+        if d > highest_admissible:
+            lower = max(highest_admissible, 1)
+            return lower, f"{head}; dose {d} is eliminated -> de-escalate to dose {lower}"
+        if yd <= b_e:
+            because = f"{head} <= escalation boundary {lam_e:.3f} (escalate if DLTs <= {b_e} of {nd})"
+            if d == self._num_doses:
+                return d, f"{because}, but dose {d} is the highest dose -> stay at dose {d}"
+            if d + 1 > highest_admissible:
+                return d, f"{because}, but dose {d + 1} is eliminated -> stay at dose {d}"
+            return d + 1, f"{because} -> escalate to dose {d + 1}"
+        if yd >= b_d:
+            because = f"{head} >= de-escalation boundary {lam_d:.3f} (de-escalate if DLTs >= {b_d} of {nd})"
+            if d == 1:
+                return d, f"{because}, but dose 1 is the lowest dose -> stay at dose 1"
+            return d - 1, f"{because} -> de-escalate to dose {d - 1}"
+        return d, (
+            f"{head} lies between the escalation boundary {lam_e:.3f} and the de-escalation boundary "
+            f"{lam_d:.3f} (stay if {b_e} < DLTs < {b_d} of {nd}) -> stay at dose {d}"
+        )

@@ -1,11 +1,13 @@
 """Dose-finding outcomes: cohorts of patients, each with a dose level and a DLT / no-DLT outcome.
 
 The text grammar is the one of Brock's R package ``escalation`` (Brock 2019, "trialr: Bayesian clinical trial
-designs in R and Stan", and the ``escalation`` README): a cohort is a 1-based dose level immediately followed by
+designs in R and Stan", and the ``escalation`` README): a cohort is a 1-based dose level immediately followed
+by
 one letter per patient, ``T`` for a dose-limiting toxicity (DLT) and ``N`` for none; cohorts are separated by
 white space, e.g. ``"1NNN 2NTN"``. The empty string means that no patient has been treated yet.
 
-Cohorts may also follow each other without a space (``"1NNN2NTN"``), as ``escalation`` allows; lower-case letters
+Cohorts may also follow each other without a space (``"1NNN2NTN"``), as ``escalation`` allows; lower-case
+letters
 are accepted. Errors name the 0-based character position: ``outcomes[5]: expected N or T``.
 """
 
@@ -64,13 +66,17 @@ def parse_outcomes(text: str, num_doses: int | None = None) -> tuple[Cohort, ...
         while i < length and text[i].isdigit():
             i += 1
         if i == start:
-            raise ValidationError(f"{OUTCOMES_FIELD}[{i}]", "expected a dose level (a positive integer)", text[i])
+            raise ValidationError(
+                f"{OUTCOMES_FIELD}[{i}]", "expected a dose level (a positive integer)", text[i]
+            )
         dose = int(text[start:i])
         if dose < 1:
             raise ValidationError(f"{OUTCOMES_FIELD}[{start}]", "dose level must be >= 1", dose)
         if num_doses is not None and dose > num_doses:
             raise ValidationError(
-                f"{OUTCOMES_FIELD}[{start}]", f"dose level {dose} exceeds the {num_doses} doses of the design", dose
+                f"{OUTCOMES_FIELD}[{start}]",
+                f"dose level {dose} exceeds the {num_doses} doses of the design",
+                dose,
             )
         tox: list[bool] = []
         while i < length and text[i] in "NTnt":
@@ -114,7 +120,9 @@ def counts(cohorts: Iterable[Cohort], num_doses: int) -> tuple[tuple[int, ...], 
     for cohort in cohorts:
         if cohort.dose > num_doses:
             raise ValidationError(
-                OUTCOMES_FIELD, f"dose level {cohort.dose} exceeds the {num_doses} doses of the design", cohort.dose
+                OUTCOMES_FIELD,
+                f"dose level {cohort.dose} exceeds the {num_doses} doses of the design",
+                cohort.dose,
             )
         n_at_dose[cohort.dose - 1] += cohort.size
         tox_at_dose[cohort.dose - 1] += cohort.num_tox

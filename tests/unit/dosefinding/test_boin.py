@@ -9,11 +9,10 @@ from mexards.dosefinding.boin import (
     UNDEFINED,
     boin_boundaries,
     boin_lambdas,
-    isotonic_estimates,
-    pava,
     prob_above,
     select_mtd,
 )
+from mexards.dosefinding.isotonic import isotonic_estimates, pava
 
 
 def test_lambda_e_lies_between_p_saf_and_target_and_lambda_d_between_target_and_p_tox() -> None:
