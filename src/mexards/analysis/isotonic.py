@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mexards.analysis.observation import MaybeFloat, check_count, check_same_length, finite_values, is_missing
+from mexards.analysis.observation import MaybeFloat, check_count, check_number, check_same_length, is_missing
 from mexards.domain.errors import ValidationError
 
 
@@ -58,7 +58,7 @@ def isotonic_regression(
         if value is None or is_missing(value):
             clean_values.append(None)
             continue
-        number = float(finite_values([value], f"values[{index}]")[0][0])
+        number = check_number(value, f"values[{index}]")
         clean_values.append(number)
         observed_index.append(index)
         observed_values.append(number)
@@ -122,10 +122,9 @@ def _mean(block: tuple[float, float, list[int]]) -> float:
 
 
 def _weight(weight: float, index: int) -> float:
-    checked = finite_values([weight], f"weights[{index}]")[0]
-    if checked.size == 0:
+    if is_missing(weight):
         raise ValidationError(f"weights[{index}]", "must not be missing", weight)
-    value = float(checked[0])
+    value = check_number(weight, f"weights[{index}]")
     if value <= 0.0:
         raise ValidationError(f"weights[{index}]", "must be greater than 0", weight)
     return value

@@ -36,13 +36,13 @@ def finite_values(values: Sequence[MaybeFloat], field: str) -> tuple[FloatArray,
         if is_missing(value):
             n_missing += 1
             continue
-        observed.append(_finite(value, f"{field}[{index}]"))
+        observed.append(check_number(value, f"{field}[{index}]"))
     return np.asarray(observed, dtype=np.float64), n_missing
 
 
 def check_confidence(confidence: float, field: str = "confidence") -> float:
     """Return ``confidence`` if it lies strictly between 0 and 1."""
-    value = _finite(confidence, field)
+    value = check_number(confidence, field)
     if not 0.0 < value < 1.0:
         raise ValidationError(field, "must lie strictly between 0 and 1", confidence)
     return value
@@ -59,7 +59,7 @@ def check_count(value: int, field: str, *, minimum: int = 0) -> int:
 
 def check_positive(value: float, field: str) -> float:
     """Return ``value`` if it is a finite number greater than zero."""
-    number = _finite(value, field)
+    number = check_number(value, field)
     if number <= 0.0:
         raise ValidationError(field, "must be greater than 0", value)
     return number
@@ -67,7 +67,7 @@ def check_positive(value: float, field: str) -> float:
 
 def check_probability(value: float, field: str, *, open_interval: bool = False) -> float:
     """Return ``value`` if it lies in [0, 1] (or in (0, 1) when ``open_interval``)."""
-    number = _finite(value, field)
+    number = check_number(value, field)
     if open_interval and not 0.0 < number < 1.0:
         raise ValidationError(field, "must lie strictly between 0 and 1", value)
     if not 0.0 <= number <= 1.0:
@@ -90,7 +90,8 @@ def check_label(value: object, field: str) -> str:
     return value
 
 
-def _finite(value: object, field: str) -> float:
+def check_number(value: object, field: str) -> float:
+    """Return ``value`` as a float if it is a real finite number (not a bool); missing values are errors here."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise ValidationError(field, "must be a number", value)
     number = float(value)

@@ -154,8 +154,10 @@ def ancova(
     check_same_length(outcome, arm, ("outcome", "arm"))
     labels = [check_label(label, f"arm[{index}]") for index, label in enumerate(arm)]
     complete = [i for i in range(len(labels)) if not (is_missing(outcome[i]) or is_missing(baseline[i]))]
-    y, _ = finite_values([outcome[i] for i in complete], "outcome")
-    x_baseline, _ = finite_values([baseline[i] for i in complete], "baseline")
+    finite_values(outcome, "outcome")  # reject a non-number by its position among all participants
+    finite_values(baseline, "baseline")
+    y = np.asarray([outcome[i] for i in complete], dtype=np.float64)
+    x_baseline = np.asarray([baseline[i] for i in complete], dtype=np.float64)
     arms = [labels[i] for i in complete]
     n_missing = len(labels) - len(complete)
 

@@ -31,9 +31,9 @@ from mexards.analysis.observation import (
     MaybeBool,
     MaybeFloat,
     check_confidence,
+    check_number,
     check_probability,
     check_same_length,
-    finite_values,
     is_missing,
 )
 from mexards.domain.errors import ValidationError
@@ -165,7 +165,7 @@ def survival_data(times: Sequence[MaybeFloat], events: Sequence[MaybeBool]) -> t
         if is_missing(time) or is_missing(event):
             n_missing += 1
             continue
-        value = float(finite_values([time], f"times[{index}]")[0][0])
+        value = check_number(time, f"times[{index}]")
         if value < 0.0:
             raise ValidationError(f"times[{index}]", "must not be negative", time)
         if event not in (0, 1):
@@ -177,9 +177,9 @@ def survival_data(times: Sequence[MaybeFloat], events: Sequence[MaybeBool]) -> t
 
 def survival_at(curve: KaplanMeier, time: float) -> SurvivalEstimate:
     """S(time) with its pointwise interval (e.g. survival at Day 28 or Day 60)."""
-    value = float(finite_values([time], "time")[0][0]) if not is_missing(time) else math.nan
-    if math.isnan(value):
+    if is_missing(time):
         raise ValidationError("time", "must not be missing", time)
+    value = check_number(time, "time")
     last = _last_step_at_or_before(curve, value)
     survival, std_error, lower, upper = (
         (1.0, 0.0, 1.0, 1.0) if last is None else (last.survival, last.std_error, last.lower, last.upper)
@@ -225,7 +225,7 @@ def at_risk_table(curve: KaplanMeier, times: Sequence[float]) -> tuple[AtRiskRow
     """Numbers at risk at each of ``times`` (as printed under a Kaplan-Meier plot)."""
     rows: list[AtRiskRow] = []
     for index, time in enumerate(times):
-        value = float(finite_values([time], f"times[{index}]")[0][0])
+        value = check_number(time, f"times[{index}]")
         events = sum(step.n_events for step in curve.steps if step.time <= value)
         censored = sum(step.n_censored for step in curve.steps if step.time <= value)
         rows.append(AtRiskRow(value, _at_risk(curve, value), events, censored))
