@@ -15,8 +15,16 @@ from mexards.clinical.child_pugh import child_pugh
     ],
 )
 def test_child_pugh_worked_examples_from_clinical_examples_section_c(
-    case: str, bili: str, alb: str, inr: str, ascites: str, he: str,
-    points: list[int], total: int, cls: str, excluded: bool,
+    case: str,
+    bili: str,
+    alb: str,
+    inr: str,
+    ascites: str,
+    he: str,
+    points: list[int],
+    total: int,
+    cls: str,
+    excluded: bool,
 ) -> None:
     result = child_pugh(bilirubin_mg_dl=bili, albumin_g_dl=alb, inr=inr, ascites=ascites, encephalopathy=he)
     assert list(result.components.values()) == points, case

@@ -31,8 +31,18 @@ def test_inr_band_edges(inr: str, points: int) -> None:
 
 @pytest.mark.parametrize(
     ("word", "points"),
-    [("none", 1), ("mild", 2), ("moderate", 3), ("severe", 3), ("grade 1-2", 2), ("grade 3-4", 3),
-     ("Grade 3", 3), ("grade 1", 2), (2, 2), ("3", 3)],
+    [
+        ("none", 1),
+        ("mild", 2),
+        ("moderate", 3),
+        ("severe", 3),
+        ("grade 1-2", 2),
+        ("grade 3-4", 3),
+        ("Grade 3", 3),
+        ("grade 1", 2),
+        (2, 2),
+        ("3", 3),
+    ],
 )
 def test_ascites_and_encephalopathy_accept_points_and_words(word: object, points: int) -> None:
     assert points_from_words(word, "ascites") == points  # type: ignore[arg-type]
