@@ -315,7 +315,7 @@ class CRM:
             elif rate < self.target and rec > last.dose + 1:
                 rec = last.dose + 1
                 parts.append(f"no skipping: at most one level above the last dose {last.dose}")
-        parts.append(f"-> treat the next cohort at dose {rec}")
+
         details = {
             "skeleton": list(self.skeleton),
             "model": self.model,
@@ -325,4 +325,5 @@ class CRM:
             "ptox_lower": list(post.ptox_lower),
             "ptox_upper": list(post.ptox_upper),
         }
-        return Decision(rec, True, None, n, y, rates, admissible, mtd, "; ".join(parts), details)
+        reason = "; ".join(parts) + f" -> treat the next cohort at dose {rec}"
+        return Decision(rec, True, None, n, y, rates, admissible, mtd, reason, details)
