@@ -75,12 +75,14 @@ def proportion_interval(
     if method not in _LIMITS:
         raise ValidationError("method", f"must be one of {', '.join(PROPORTION_METHODS)}", method)
     lower, upper = _LIMITS[method](events, n, confidence)
+    estimate = events / n
+    # Every method's interval contains the estimate; min/max only absorb floating-point rounding.
     return ProportionInterval(
         events=events,
         n=n,
-        estimate=events / n,
-        lower=min(max(lower, 0.0), 1.0),
-        upper=min(max(upper, 0.0), 1.0),
+        estimate=estimate,
+        lower=min(max(lower, 0.0), estimate),
+        upper=max(min(upper, 1.0), estimate),
         confidence=confidence,
         method=f"{_METHOD_TEXT[method]}, {confidence:.0%}",
         n_missing=n_missing,

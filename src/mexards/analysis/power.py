@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from scipy import optimize, stats
+from scipy import integrate, optimize, stats
 
 from mexards.analysis.observation import check_confidence, check_positive, check_probability
 from mexards.domain.errors import ValidationError
@@ -218,10 +218,23 @@ def _mean_power(standardised: float, n_1: float, n_2: float, alpha: float, sides
     df = n_1 + n_2 - 2.0
     if sides == 2:
         t_critical = float(stats.t.isf(alpha / 2.0, df))
-        return float(
-            stats.nct.sf(t_critical, df, abs(noncentrality)) + stats.nct.cdf(-t_critical, df, abs(noncentrality))
+        # P(T' < -c) is computed as P(T'(-lambda) > c): scipy's nct.cdf can return NaN far in the tail.
+        return _noncentral_t_sf(t_critical, df, abs(noncentrality)) + _noncentral_t_sf(
+            t_critical, df, -abs(noncentrality)
         )
-    return float(stats.nct.sf(float(stats.t.isf(alpha, df)), df, noncentrality))
+    return _noncentral_t_sf(float(stats.t.isf(alpha, df)), df, noncentrality)
+
+
+def _noncentral_t_sf(x: float, df: float, noncentrality: float) -> float:
+    """P(T' > x) for noncentral t; falls back to P = E[Phi(lambda - x sqrt(V / df))], V ~ chi-square(df)."""
+    value = float(stats.nct.sf(x, df, noncentrality))
+    if math.isfinite(value) and 0.0 <= value <= 1.0:
+        return value
+
+    def integrand(v: float) -> float:
+        return float(stats.norm.cdf(noncentrality - x * math.sqrt(v / df)) * stats.chi2.pdf(v, df))
+
+    return min(1.0, max(0.0, float(integrate.quad(integrand, 0.0, math.inf, limit=200)[0])))
 
 
 def _proportion_power(p_1: float, p_2: float, n_1: float, n_2: float, alpha: float, sides: int) -> float:
