@@ -183,3 +183,10 @@ def test_sf_surrogate_is_flagged_and_invalid_above_97() -> None:
     high = sf_surrogate(99, "0.4")
     assert not high.valid
     assert any("97" in w for w in high.warnings)
+
+
+@pytest.mark.parametrize(("kpa", "category"), [("13.3", B.MODERATE), ("7.9", B.SEVERE), ("8.0", B.MODERATE)])
+def test_kpa_input_is_converted_before_grading(kpa: str, category: BerlinCategory) -> None:
+    from mexards.clinical.quantity import pressure_mmhg
+
+    assert berlin(pressure_mmhg(kpa, "kPa"), "0.6").category is category

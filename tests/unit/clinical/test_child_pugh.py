@@ -77,3 +77,21 @@ def test_result_carries_total_components_and_rule_version() -> None:
     assert result.score == result.total == 5
     assert result.complete and result.missing == ()
     assert "2.8-3.5" in result.rule_version
+
+
+@pytest.mark.parametrize(
+    ("items", "total", "excluded"),
+    [
+        (("3.5", "2.7", "2.0", 2, 2), 12, False),
+        (("3.5", "2.7", "2.4", 2, 2), 13, True),
+        (("1.9", "3.6", "1.6", 3, 3), 9, False),
+    ],
+)
+def test_the_trial_exclusion_is_score_above_12_not_class_c(
+    items: tuple[str, str, str, int, int], total: int, excluded: bool
+) -> None:
+    """NCT04602104 exclusion 2 [S1]: Child-Pugh score > 12; 10-12 is class C but not excluded."""
+    bili, alb, inr, asc, he = items
+    result = score(bili=bili, alb=alb, inr=inr, asc=asc, he=he)
+    assert result.score == total
+    assert (result.score > 12) is excluded

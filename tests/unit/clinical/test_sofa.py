@@ -156,3 +156,25 @@ def test_every_invalid_input_is_reported() -> None:
 
 def test_pf_can_come_from_pao2_and_fio2() -> None:
     assert sofa_score(pao2_mmhg=60, fio2_fraction="0.6", respiratory_support=True).components["respiration"] == 3
+
+
+@pytest.mark.parametrize(
+    ("umol", "points"),
+    [("20", 0), ("20.52", 1), ("34.2", 2), ("102.6", 3), ("205.2", 4), ("204", 3)],
+)
+def test_si_bilirubin_edges_follow_the_mg_dl_table_after_conversion(umol: str, points: int) -> None:
+    """clinical.md 3.3: convert µmol/L to mg/dL (÷ 17.1) first; 20 µmol/L = 1.17 mg/dL scores 0, not the SI 1."""
+    assert sofa_score(bilirubin_mg_dl=umol, bilirubin_unit="µmol/L").components["liver"] == points
+
+
+@pytest.mark.parametrize(
+    ("umol", "points"),
+    [("106.08", 1), ("106", 0), ("176.8", 2), ("309.4", 3), ("442", 4), ("441.9", 3)],
+)
+def test_si_creatinine_edges_follow_the_mg_dl_table_after_conversion(umol: str, points: int) -> None:
+    """clinical.md 3.3: µmol/L ÷ 88.4, then the mg/dL bands (1.2, 2.0, 3.5, 5.0)."""
+    assert sofa_score(creatinine_mg_dl=umol, creatinine_unit="µmol/L").components["renal"] == points
+
+
+def test_dopamine_exactly_5_scores_2_as_in_vincent() -> None:
+    assert sofa_score(map_mmhg=65, dopamine_ug_kg_min=5).components["cardiovascular"] == 2
