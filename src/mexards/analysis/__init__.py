@@ -12,6 +12,7 @@ from mexards.analysis.binomial import (
     clopper_pearson,
     proportion_from_outcomes,
     proportion_interval,
+    proportion_intervals_by_dose,
     wilson,
 )
 from mexards.analysis.comparison import (
@@ -122,6 +123,7 @@ __all__ = [
     "power_two_proportions",
     "proportion_from_outcomes",
     "proportion_interval",
+    "proportion_intervals_by_dose",
     "proportion_power_curve",
     "risk_difference",
     "sample_size_mean_difference",

@@ -26,7 +26,7 @@ from typing import Literal, get_args
 
 from scipy import optimize, stats
 
-from mexards.analysis.observation import MaybeBool, check_confidence, check_count, is_missing
+from mexards.analysis.observation import MaybeBool, check_confidence, check_count, check_same_length, is_missing
 from mexards.domain.errors import ValidationError
 
 ProportionMethod = Literal["clopper-pearson", "wilson", "wilson-cc", "wald", "wald-cc", "mid-p", "likelihood-ratio"]
@@ -122,6 +122,27 @@ def proportion_from_outcomes(
     if n == 0:
         raise ValidationError(field, "needs at least one observed outcome", n_missing)
     return proportion_interval(events, n, confidence=confidence, method=method, n_missing=n_missing)
+
+
+def proportion_intervals_by_dose(
+    events: Sequence[int],
+    n_treated: Sequence[int],
+    *,
+    confidence: float = 0.95,
+    method: ProportionMethod = "clopper-pearson",
+) -> tuple[ProportionInterval | None, ...]:
+    """The event (e.g. DLT) rate with its interval at each dose level; ``None`` for a dose nobody received."""
+    check_same_length(events, n_treated, ("events", "n_treated"))
+    intervals: list[ProportionInterval | None] = []
+    for index, (count, total) in enumerate(zip(events, n_treated, strict=True)):
+        count = check_count(count, f"events[{index}]")
+        total = check_count(total, f"n_treated[{index}]")
+        if count > total:
+            raise ValidationError(f"events[{index}]", f"must not exceed n_treated ({total})", count)
+        intervals.append(
+            None if total == 0 else proportion_interval(count, total, confidence=confidence, method=method)
+        )
+    return tuple(intervals)
 
 
 def _z(confidence: float) -> float:

@@ -12,6 +12,7 @@ from mexards.analysis.binomial import (
     clopper_pearson,
     proportion_from_outcomes,
     proportion_interval,
+    proportion_intervals_by_dose,
     wilson,
 )
 from mexards.domain.errors import ValidationError
@@ -96,3 +97,14 @@ def test_outcomes_must_be_boolean_and_at_least_one_observed() -> None:
         proportion_from_outcomes([True, 2])
     with pytest.raises(ValidationError, match="at least one observed"):
         proportion_from_outcomes([None, None])
+
+
+def test_rates_by_dose_give_an_interval_per_treated_dose_and_none_for_untreated_doses() -> None:
+    intervals = proportion_intervals_by_dose([0, 1, 2, 0], [3, 6, 6, 0], method="wilson")
+    assert intervals[3] is None
+    assert [(i.events, i.n) for i in intervals if i is not None] == [(0, 3), (1, 6), (2, 6)]
+    assert intervals[1] == wilson(1, 6)
+    with pytest.raises(ValidationError, match=r"events\[0\]"):
+        proportion_intervals_by_dose([4], [3])
+    with pytest.raises(ValidationError, match="n_treated"):
+        proportion_intervals_by_dose([1, 2], [3])
