@@ -84,7 +84,7 @@ def proportion_interval(
         lower=min(max(lower, 0.0), estimate),
         upper=max(min(upper, 1.0), estimate),
         confidence=confidence,
-        method=f"{_METHOD_TEXT[method]}, {confidence:.0%}",
+        method=f"{_METHOD_TEXT[method]}, {confidence * 100:g}%",
         n_missing=n_missing,
     )
 

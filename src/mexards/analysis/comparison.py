@@ -116,7 +116,7 @@ def welch_t_test(
         n_missing=missing_x + missing_y,
         confidence=confidence,
         method=("Student pooled-variance" if equal_variance else "Welch")
-        + f" two-sample t test, {confidence:.0%} interval",
+        + f" two-sample t test, {confidence * 100:g}% interval",
     )
 
 
@@ -179,7 +179,7 @@ def mann_whitney(x: Sequence[MaybeFloat], y: Sequence[MaybeFloat], *, confidence
         method=(
             "Mann-Whitney U test ("
             + ("exact" if exact else "normal approximation, tie and continuity corrected")
-            + f"), Hodges-Lehmann shift with {confidence:.0%} distribution-free interval"
+            + f"), Hodges-Lehmann shift with {confidence * 100:g}% distribution-free interval"
         ),
     )
 

@@ -115,7 +115,9 @@ def fisher_exact(a: int, b: int, c: int, d: int, *, confidence: float = 0.95, n_
         odds_ratio_upper=upper,
         confidence=confidence,
         n_missing=n_missing,
-        method=(f"Fisher's exact test; conditional maximum likelihood odds ratio with exact {confidence:.0%} interval"),
+        method=(
+            f"Fisher's exact test; conditional maximum likelihood odds ratio with exact {confidence * 100:g}% interval"
+        ),
     )
 
 
@@ -150,7 +152,7 @@ def risk_difference(
         confidence=first.confidence,
         n_missing=check_count(n_missing, "n_missing"),
         method=(
-            f"risk difference with Newcombe hybrid score {first.confidence:.0%} interval"
+            f"risk difference with Newcombe hybrid score {first.confidence * 100:g}% interval"
             + (" (continuity-corrected Wilson limits)" if continuity_correction else "")
         ),
     )

@@ -132,7 +132,7 @@ def least_squares(
         n=n,
         n_missing=n_missing,
         confidence=confidence,
-        method=f"ordinary least squares, t-based {confidence:.0%} intervals on {df} df",
+        method=f"ordinary least squares, t-based {confidence * 100:g}% intervals on {df} df",
     )
 
 
@@ -217,7 +217,7 @@ def ancova(
         confidence=confidence,
         method=(
             f"ANCOVA by ordinary least squares: outcome ~ arm + baseline, treatment contrasts vs {control}, "
-            f"complete cases, t-based {confidence:.0%} intervals on {df} df"
+            f"complete cases, t-based {confidence * 100:g}% intervals on {df} df"
         ),
     )
 

@@ -31,6 +31,7 @@ from mexards.analysis.observation import (
     MaybeBool,
     MaybeFloat,
     check_confidence,
+    check_label,
     check_number,
     check_probability,
     check_same_length,
@@ -151,8 +152,38 @@ def kaplan_meier(
         n_missing=n_missing,
         confidence=confidence,
         confidence_type=confidence_type,
-        method=(f"Kaplan-Meier estimate, Greenwood variance, {confidence:.0%} {confidence_type} pointwise intervals"),
+        method=(
+            f"Kaplan-Meier estimate, Greenwood variance, {confidence * 100:g}% {confidence_type} pointwise intervals"
+        ),
     )
+
+
+def kaplan_meier_by_group(
+    times: Sequence[MaybeFloat],
+    events: Sequence[MaybeBool],
+    groups: Sequence[str],
+    *,
+    confidence: float = 0.95,
+    confidence_type: ConfidenceType = "log-log",
+) -> tuple[tuple[str, KaplanMeier], ...]:
+    """One Kaplan-Meier curve per group (groups sorted by label); a missing group label is an error."""
+    check_same_length(times, groups, ("times", "groups"))
+    check_same_length(times, events, ("times", "events"))
+    labels = [check_label(group, f"groups[{index}]") for index, group in enumerate(groups)]
+    survival_data(times, events)  # report a bad value by its position among all subjects
+    curves: list[tuple[str, KaplanMeier]] = []
+    for group in sorted(set(labels)):
+        members = [index for index, label in enumerate(labels) if label == group]
+        if all(is_missing(times[i]) or is_missing(events[i]) for i in members):
+            raise ValidationError("groups", "every group needs at least one subject with a time and an event", None)
+        curve = kaplan_meier(
+            [times[i] for i in members],
+            [events[i] for i in members],
+            confidence=confidence,
+            confidence_type=confidence_type,
+        )
+        curves.append((group, curve))
+    return tuple(curves)
 
 
 def survival_data(times: Sequence[MaybeFloat], events: Sequence[MaybeBool]) -> tuple[np.ndarray, np.ndarray, int]:
@@ -210,7 +241,7 @@ def survival_quantile(curve: KaplanMeier, probability: float = 0.5) -> SurvivalQ
         n=curve.n,
         n_missing=curve.n_missing,
         method=(
-            f"first time S(t) <= {target:g}; Brookmeyer-Crowley {curve.confidence:.0%} interval from the "
+            f"first time S(t) <= {target:g}; Brookmeyer-Crowley {curve.confidence * 100:g}% interval from the "
             f"{curve.confidence_type} pointwise limits"
         ),
     )

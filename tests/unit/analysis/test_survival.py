@@ -9,6 +9,7 @@ import pytest
 from mexards.analysis.survival import (
     at_risk_table,
     kaplan_meier,
+    kaplan_meier_by_group,
     median_survival,
     survival_at,
     survival_quantile,
@@ -120,3 +121,19 @@ def test_bad_survival_data_is_rejected_naming_the_field(
 def test_an_unknown_interval_type_is_rejected() -> None:
     with pytest.raises(ValidationError, match="confidence_type"):
         kaplan_meier([1.0], [1], confidence_type="arcsine")  # type: ignore[arg-type]
+
+
+def test_one_curve_per_group_in_label_order() -> None:
+    curves = kaplan_meier_by_group([1, 2, 3, 4, None], [1, 0, 1, 1, 1], ["b", "a", "b", "a", "a"])
+    assert [group for group, _ in curves] == ["a", "b"]
+    a, b = (curve for _, curve in curves)
+    assert (a.n, a.n_missing, b.n) == (2, 1, 2)
+    assert a.steps[-1].survival == 0.0
+    with pytest.raises(ValidationError, match="groups"):
+        kaplan_meier_by_group([1, None], [1, 1], ["a", "b"])
+    with pytest.raises(ValidationError, match=r"times\[1\]"):
+        kaplan_meier_by_group([1, -2], [1, 1], ["a", "b"])
+
+
+def test_method_text_states_the_confidence_level() -> None:
+    assert "97.5%" in kaplan_meier(TIMES, EVENTS, confidence=0.975).method
