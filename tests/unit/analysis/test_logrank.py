@@ -76,3 +76,31 @@ def test_one_group_is_not_a_comparison() -> None:
 def test_no_events_gives_no_evidence_of_a_difference() -> None:
     result = log_rank_test([1, 2, 3], [0, 0, 0], ["a", "b", "a"])
     assert result.statistic == 0.0 and result.p_value == 1.0
+
+
+def test_three_group_statistic_equals_the_reduced_matrix_form_dropping_the_last_group() -> None:
+    times = [3, 5, 7, 9, 12, 2, 4, 4, 8, 10, 1, 2, 6, 6, 11]
+    events = [1, 0, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1]
+    groups = ["a"] * 5 + ["b"] * 5 + ["c"] * 5
+    result = log_rank_test(times, events, groups)
+
+    observed = np.zeros(3)
+    expected = np.zeros(3)
+    variance = np.zeros((3, 3))
+    for t in sorted({t for t, e in zip(times, events, strict=True) if e}):
+        at_risk = np.array([sum(1 for u, g in zip(times, groups, strict=True) if g == k and u >= t) for k in "abc"])
+        died = np.array(
+            [sum(1 for u, e, g in zip(times, events, groups, strict=True) if g == k and u == t and e) for k in "abc"]
+        )
+        n, d = at_risk.sum(), died.sum()
+        observed += died
+        expected += d * at_risk / n
+        for g in range(3):
+            for h in range(3):
+                share = at_risk[g] / n * ((g == h) - at_risk[h] / n)
+                variance[g, h] += d * (n - d) / (n - 1) * share if n > 1 else 0.0
+    reduced = observed[:2] - expected[:2]
+    statistic = float(reduced @ np.linalg.solve(variance[:2, :2], reduced))
+    assert result.statistic == pytest.approx(statistic, rel=1e-10)
+    assert result.expected == pytest.approx(tuple(expected))
+    assert result.p_value == pytest.approx(stats.chi2.sf(statistic, 2))
