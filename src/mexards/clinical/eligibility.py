@@ -170,6 +170,8 @@ def _label(name: str) -> str:
 
 def _missing(found: Derived, what: str) -> _Outcome:
     names = ", ".join(found.missing) or what
+    if what not in derived.DERIVATIONS:
+        return _Outcome(Status.MISSING, f"{what}: not recorded", dict(found.used), list(found.warnings))
     reason = f"{_label(what)} cannot be determined: {names} not recorded"
     if found.detail:
         reason += f" ({found.detail})"

@@ -236,19 +236,25 @@ class PatientSchema:
         return Event(occurred, when)
 
 
-def records_from_json(text: str) -> list[dict[str, Any]]:
-    """One patient (a JSON object) or several (a JSON array of objects, or ``{"patients": [...]}``)."""
+def json_records(text: str) -> tuple[list[dict[str, Any]], bool]:
+    """The records in JSON text and whether it held a single patient object. Accepts one patient (an object),
+    a list of objects, or ``{"patients": [...]}``. Numbers keep the digits as written (``Decimal``)."""
     try:
         data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise ValidationError("patients", f"is not valid JSON: {exc.msg} at line {exc.lineno}", None) from None
     if isinstance(data, dict) and isinstance(data.get("patients"), list):
         data = data["patients"]
-    if isinstance(data, dict):
-        return [data]
+    elif isinstance(data, dict):
+        return [data], True
     if isinstance(data, list) and all(isinstance(item, dict) for item in data):
-        return list(data)
+        return list(data), False
     raise ValidationError("patients", "must be a JSON object or a list of objects", None)
+
+
+def records_from_json(text: str) -> list[dict[str, Any]]:
+    """One patient (a JSON object) or several (a JSON array of objects, or ``{"patients": [...]}``)."""
+    return json_records(text)[0]
 
 
 def records_from_csv(text: str) -> list[dict[str, Any]]:

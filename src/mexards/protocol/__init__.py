@@ -6,7 +6,7 @@ Public API: :func:`load_protocol`, :func:`builtin_protocol`, :func:`list_builtin
 :mod:`mexards.protocol.model` and :mod:`mexards.protocol.criterion`. Format: ``docs/protocol-format.md``.
 """
 
-from mexards.protocol.catalog import builtin_protocol, list_builtin_protocols, resolve_protocol
+from mexards.protocol.catalog import builtin_protocol, example_patients, list_builtin_protocols, resolve_protocol
 from mexards.protocol.document import dump_protocol, to_document
 from mexards.protocol.loader import load_protocol, protocol_from_document, protocol_schema
 from mexards.protocol.model import Protocol
@@ -17,6 +17,7 @@ __all__ = [
     "ProtocolSummary",
     "builtin_protocol",
     "dump_protocol",
+    "example_patients",
     "list_builtin_protocols",
     "load_protocol",
     "protocol_from_document",

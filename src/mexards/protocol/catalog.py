@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from mexards.domain.errors import NotFoundError
 from mexards.protocol.loader import load_protocol
@@ -40,3 +42,13 @@ def resolve_protocol(id_or_path: str) -> Protocol:
     if id_or_path.strip().upper().startswith("NCT") and "/" not in id_or_path and "." not in id_or_path:
         builtin_protocol_text(id_or_path)  # raises NotFoundError naming the built-in ones
     return load_protocol(id_or_path)
+
+
+def example_patients(registry_id: str) -> list[dict[str, Any]]:
+    """The example patient records bundled for a built-in protocol (``examples/<registry id>.json``); an empty
+    list when there are none."""
+    path = resources.files(_PACKAGE).joinpath("examples", f"{registry_id.strip().upper()}.json")
+    if not path.is_file():
+        return []
+    records: list[dict[str, Any]] = json.loads(path.read_text(encoding="utf-8"))
+    return records
