@@ -32,6 +32,7 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+from scipy.special import expit
 
 from mexards.domain.errors import ValidationError
 from mexards.dosefinding.boin import check_counts, check_target
@@ -140,7 +141,7 @@ def tox_probabilities(
     if model == "empiric":
         return np.asarray(s**exp_a, dtype=np.float64)
     x = np.log(s / (1 - s)) - intcpt
-    return np.asarray(1.0 / (1.0 + np.exp(-intcpt - exp_a * x)), dtype=np.float64)
+    return np.asarray(expit(intcpt + exp_a * x), dtype=np.float64)
 
 
 def log_tox_terms(

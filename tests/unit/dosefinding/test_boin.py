@@ -101,3 +101,33 @@ def test_select_mtd_with_bound_mtd_keeps_the_estimate_below_lambda_d() -> None:
     bounded = select_mtd(0.45, [6, 6], [1, 3], bound_mtd=True, p_tox=0.46)
     assert free == 2
     assert bounded == 1
+
+
+def test_boin_starts_at_dose_1_and_stays_after_one_dlt_at_the_lowest_dose() -> None:
+    from mexards.dosefinding import BOIN
+
+    assert BOIN(3, 0.25).fit("").recommended_dose == 1
+    decision = BOIN(3, 0.25).fit("1NNT")
+    assert decision.recommended_dose == 1 and "dose 1 is the lowest dose" in decision.reason
+
+
+def test_boin_stop_is_permanent_on_longer_outcome_strings() -> None:
+    from mexards.dosefinding import BOIN
+
+    decision = BOIN(3, 0.25).fit("1TTT 1NNN 1NNN 1NNN")
+    assert not decision.should_continue and decision.recommended_dose is None
+
+
+def test_boin_handles_more_patients_than_its_initial_boundary_table() -> None:
+    from mexards.dosefinding import BOIN
+
+    decision = BOIN(2, 0.25).fit(" ".join(["1NNNNNNNNNN"] * 5))
+    assert decision.n_at_dose == (50, 0) and decision.recommended_dose == 2
+
+
+def test_boin_rejects_a_bad_number_of_doses() -> None:
+    from mexards.dosefinding import BOIN
+
+    with pytest.raises(ValidationError) as info:
+        BOIN(0, 0.25)
+    assert info.value.field == "num_doses"
