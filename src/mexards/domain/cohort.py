@@ -28,7 +28,13 @@ from mexards.domain.errors import (
 from mexards.domain.event import CohortClosed, CohortOpened, CohortReviewed, DLTConfirmed, DLTProposed
 from mexards.domain.identifier import ParticipantId, UserId, checked_code
 from mexards.domain.role import Actor
-from mexards.domain.validation import not_before, optional_utc_datetime, required_text, utc_datetime
+from mexards.domain.validation import (
+    enum_member,
+    not_before,
+    optional_utc_datetime,
+    required_text,
+    utc_datetime,
+)
 
 DLT_WINDOW_AFTER_LAST_DOSE = timedelta(hours=24)
 """The DLT window ends 24 h after the last nebulisation (``clinical.md`` 3.9)."""
@@ -182,7 +188,7 @@ class Cohort:
             isinstance(self.capacity, bool) or not isinstance(self.capacity, int) or self.capacity < 1
         ):
             raise ValidationError("capacity", "must be a whole number, at least 1", self.capacity)
-        self.state = CohortState(self.state)
+        self.state = enum_member(CohortState, "state", self.state)
 
     @classmethod
     def open(

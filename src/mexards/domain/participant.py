@@ -219,6 +219,8 @@ class Participant:
         self.state = enum_member(ParticipantState, "state", self.state)
         if self.state_changed_at is None:
             self.state_changed_at = self.screened_at
+        else:
+            self.state_changed_at = utc_datetime("state_changed_at", self.state_changed_at)
 
     @classmethod
     def screen(

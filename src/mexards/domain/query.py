@@ -21,7 +21,7 @@ from mexards.domain.errors import InvalidTransitionError, PermissionDeniedError,
 from mexards.domain.event import QueryAnswered, QueryClosed, QueryOpened, QueryReopened
 from mexards.domain.identifier import ParticipantId, SiteId, UserId, checked_code
 from mexards.domain.role import Actor, Role
-from mexards.domain.validation import not_before, required_text, utc_datetime
+from mexards.domain.validation import enum_member, not_before, required_text, utc_datetime
 
 
 class QueryState(StrEnum):
@@ -90,7 +90,7 @@ class Query:
         if not isinstance(self.raised_by, UserId):
             raise ValidationError("raised_by", "must be a UserId", self.raised_by)
         self.raised_at = utc_datetime("raised_at", self.raised_at)
-        self.state = QueryState(self.state)
+        self.state = enum_member(QueryState, "state", self.state)
         if self.state_changed_at is None:
             self.state_changed_at = self.raised_at
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from mexards.domain.validation import optional_utc_datetime, utc_datetime
+from mexards.domain.validation import enum_member, optional_utc_datetime, utc_datetime
 
 SPONSOR_NOTIFICATION_WINDOW = timedelta(hours=24)
 FATAL_OR_LIFE_THREATENING_SUSAR_WINDOW = timedelta(days=7)
@@ -57,7 +57,7 @@ class ReportingObligation:
     submitted_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "kind", ReportKind(self.kind))
+        object.__setattr__(self, "kind", enum_member(ReportKind, "kind", self.kind))
         object.__setattr__(self, "clock_started_at", utc_datetime("clock_started_at", self.clock_started_at))
         object.__setattr__(self, "submitted_at", optional_utc_datetime("submitted_at", self.submitted_at))
 

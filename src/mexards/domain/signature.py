@@ -48,6 +48,9 @@ def canonical_value(value: Any) -> JSONValue:
     if isinstance(value, Decimal | Fraction):
         return str(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = [f.name for f in dataclasses.fields(value)]
+        if names == ["value"]:
+            return canonical_value(getattr(value, names[0]))  # identifiers and study days are plain values
         return {f.name: canonical_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Mapping):
         keys = [str(key.value) if isinstance(key, Enum) else key for key in value]

@@ -18,7 +18,7 @@ from mexards.domain.errors import InvalidTransitionError, ValidationError
 from mexards.domain.event import VisitMissed, VisitRecorded
 from mexards.domain.identifier import ParticipantId, checked_code
 from mexards.domain.study_day import StudyDay
-from mexards.domain.validation import calendar_date, required_text, utc_datetime
+from mexards.domain.validation import calendar_date, enum_member, required_text, utc_datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +64,7 @@ class Visit:
             self.planned_day = StudyDay(self.planned_day)
         if not isinstance(self.window, VisitWindow):
             raise ValidationError("window", "must be a VisitWindow", self.window)
-        self.status = VisitStatus(self.status)
+        self.status = enum_member(VisitStatus, "status", self.status)
 
     def target_date(self, first_dose_on: date) -> date:
         """The calendar date of the planned study day."""

@@ -106,3 +106,10 @@ def test_malformed_signatures_are_refused_naming_the_field(changes: dict[str, ob
     with pytest.raises(ValidationError) as caught:
         ElectronicSignature(**values)  # type: ignore[arg-type]
     assert caught.value.field == field
+
+
+def test_identifiers_and_study_days_sign_as_their_plain_values() -> None:
+    from mexards.domain.identifier import ParticipantId
+    from mexards.domain.study_day import StudyDay
+
+    assert canonical_json({"p": ParticipantId("MEX-001"), "d": StudyDay(3)}) == '{"d":3,"p":"MEX-001"}'
