@@ -29,6 +29,7 @@ from mexards.clinical.patient import Event, PatientRecord
 from mexards.domain.errors import ValidationError, ValidationErrors
 
 STANDARD_WEIGHT_FACTOR = Decimal("0.7")
+_CENT = Decimal("0.01")
 STANDARD_WEIGHT_OFFSET_CM = Decimal(80)
 
 LABELS = {
@@ -64,12 +65,17 @@ class Derived:
 
 def show(value: Any) -> str:
     """Display form of a value (numbers rounded to 2 decimals for display only)."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
     if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and -2 <= exponent <= 0:
+            return format(value, "f")
         number = quantity.tidy(value)
         if number.as_tuple().exponent < -2:  # type: ignore[operator]
-            number = number.quantize(Decimal("0.01"))
+            number = number.quantize(_CENT)
         return format(number, "f")
     if isinstance(value, datetime):
         return value.isoformat()

@@ -116,7 +116,7 @@ class ScreeningResult:
                 "criteria": [c.as_dict() for c in self.criteria]}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Outcome:
     status: Status
     reason: str
@@ -186,6 +186,8 @@ def _compile_compare(node: rules.Compare, options: tuple[tuple[str, Any], ...]) 
     test = _OPS[node.op]
     threshold = node.threshold
     label = _label(node.value)
+    holds_text = f"{node.op} {_number(threshold)}"
+    fails_text = f"{_NEGATED[node.op]} {_number(threshold)}"
 
     def evaluate(ctx: _Context) -> _Outcome:
         found = ctx.value(node.value, options)
@@ -203,7 +205,7 @@ def _compile_compare(node: rules.Compare, options: tuple[tuple[str, Any], ...]) 
         values[node.value] = show(found.value)
         holds = test(found.value, threshold)
         shown = f"{label} {show(found.value)}"
-        reason = f"{shown} {node.op if holds else _NEGATED[node.op]} {_number(threshold)}"
+        reason = f"{shown} {holds_text if holds else fails_text}"
         if found.detail:
             reason += f" ({found.detail})"
         return _Outcome(Status.MET if holds else Status.NOT_MET, reason, values, list(found.warnings))
@@ -255,14 +257,16 @@ def _compile_in(node: rules.InSet, options: tuple[tuple[str, Any], ...]) -> Eval
 
 def _compile_flag(path: str, attested: bool) -> Evaluator:
     who = "investigator attests" if attested else "recorded"
+    missing = f"no investigator attestation for {path}" if attested else f"{path}: not recorded"
+    yes, no = f"{path}: yes ({who})", f"{path}: no ({who})"
 
     def evaluate(ctx: _Context) -> _Outcome:
-        value = ctx.record.get(path)
+        value = ctx.record.values.get(path)
         if value is None:
-            what = "no investigator attestation for" if attested else "not recorded:"
-            return _Outcome(Status.MISSING, f"{what} {path}", {}, [])
-        return _Outcome(Status.MET if value else Status.NOT_MET, f"{path}: {show(value)} ({who})",
-                        {path: show(value)}, [])
+            return _Outcome(Status.MISSING, missing, {}, [])
+        if value:
+            return _Outcome(Status.MET, yes, {path: "yes"}, [])
+        return _Outcome(Status.NOT_MET, no, {path: "no"}, [])
 
     return evaluate
 
@@ -348,10 +352,11 @@ def _combine(outcomes: list[_Outcome], conjunction: bool, split_warning: str | N
     for o in outcomes:
         values.update(o.values)
     warnings: list[str] = []
-    for i, o in enumerate(outcomes):
-        others_decide = any(p.status is decisive for j, p in enumerate(outcomes) if j != i)
-        if not others_decide:
-            warnings.extend(w for w in o.warnings if w not in warnings)
+    if any(o.warnings for o in outcomes):
+        for i, o in enumerate(outcomes):
+            others_decide = any(p.status is decisive for j, p in enumerate(outcomes) if j != i)
+            if not others_decide:
+                warnings.extend(w for w in o.warnings if w not in warnings)
     if split_warning and Status.MET in statuses and Status.NOT_MET in statuses:
         warnings.append(split_warning)
     reason = "; ".join(o.reason for o in shown)

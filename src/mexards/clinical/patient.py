@@ -70,16 +70,12 @@ def flatten(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested mappings -> dotted keys (``{"a": {"b": 1}}`` -> ``{"a.b": 1}``); dotted keys pass through."""
     flat: dict[str, Any] = {}
     for key, value in record.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping):
+        path = f"{prefix}{key}" if prefix else key
+        if isinstance(value, dict) or (not isinstance(value, str) and isinstance(value, Mapping)):
             flat.update(flatten(value, f"{path}."))
         else:
             flat[path] = value
     return flat
-
-
-def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _boolean(value: Any, path: str) -> bool:
@@ -170,12 +166,7 @@ class PatientSchema:
         self.catalogue = dict(catalogue)
         self._events = {path for path, spec in self.catalogue.items() if spec.type == "event"}
         self._alternatives = [group for group in UNIT_ALTERNATIVES if all(p in self.catalogue for p in group)]
-
-    def _event_part(self, path: str) -> tuple[str, str] | None:
-        head, _, tail = path.rpartition(".")
-        if head in self._events and tail in ("occurred", "date"):
-            return head, tail
-        return None
+        self._parts = {f"{path}.{tail}": (path, tail) for path in self._events for tail in ("occurred", "date")}
 
     def parse(self, record: Mapping[str, Any], where: str = "") -> PatientRecord:
         """Check and type one record; ``where`` prefixes error fields (``rows[3].``). Raises
@@ -187,16 +178,19 @@ class PatientSchema:
         entered: dict[str, Any] = {}
         events: dict[str, dict[str, Any]] = {}
         errors: list[ValidationError] = []
+        catalogue = self.catalogue
         for path, raw in flat.items():
-            if _is_blank(raw):
+            if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
                 continue
             try:
-                if path in self._events:
+                spec = catalogue.get(path)
+                if spec is not None and spec.type != "event":
+                    values[path] = _scalar(raw, f"{where}{path}", spec)
+                elif spec is not None:
                     events.setdefault(path, {})["short"] = raw
-                elif (part := self._event_part(path)) is not None:
-                    events.setdefault(part[0], {})[part[1]] = raw
-                elif path in self.catalogue:
-                    values[path] = _scalar(raw, f"{where}{path}", self.catalogue[path])
+                elif path in self._parts:
+                    head, tail = self._parts[path]
+                    events.setdefault(head, {})[tail] = raw
                 else:
                     raise ValidationError(f"{where}{path}", "is not a known patient field", raw)
                 entered[path] = raw
