@@ -27,17 +27,18 @@ class DaskExecutor:
 
     Give either ``address`` (a scheduler address such as ``tcp://10.0.0.5:8786``) or an existing ``client``
     (e.g. one connected to a ``distributed.LocalCluster``). A client created from ``address`` is created on first
-    use and closed by :meth:`close` (or at the end of a ``with`` block).
+    use (giving up after ``timeout_s`` seconds) and closed by :meth:`close` (or at the end of a ``with`` block).
     """
 
     name = "dask"
 
-    def __init__(self, address: str | None = None, *, client: Any = None) -> None:
+    def __init__(self, address: str | None = None, *, client: Any = None, timeout_s: float = 30.0) -> None:
         if address is None and client is None:
             raise ValidationError("scheduler", "give a scheduler address or a client", None)
         if address is not None and not address.strip():
             raise ValidationError("scheduler", "must not be empty", address)
         self.address = address
+        self.timeout_s = timeout_s
         self._client = client
         self._owns_client = client is None
 
@@ -51,7 +52,7 @@ class DaskExecutor:
                 ) from exc
             try:
                 client_class: Any = distributed.Client
-                self._client = client_class(self.address, timeout=30)
+                self._client = client_class(self.address, timeout=self.timeout_s)
             except OSError as exc:
                 raise ValidationError("scheduler", f"cannot connect to {self.address}: {exc}", self.address) from exc
         return self._client

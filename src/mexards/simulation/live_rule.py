@@ -27,11 +27,14 @@ class LiveFitRule:
         self.name = design.name
         self.num_doses = design.num_doses
         self._memo: dict[tuple[int, ...], tuple[int, bool, int]] = {}
+        self._first: int | None = None
 
     def first_dose(self) -> int:
-        """The dose the design recommends before any patient is treated."""
-        decision: Decision = self.design.fit(())
-        return _zero_based(decision.recommended_dose) if decision.recommended_dose is not None else 0
+        """The dose the design recommends before any patient is treated (dose 1 if it names none)."""
+        if self._first is None:
+            decision: Decision = self.design.fit(())
+            self._first = 0 if decision.recommended_dose is None else decision.recommended_dose - 1
+        return self._first
 
     def _answers(self, batch: TrialBatch, rows: IntArray) -> tuple[IntArray, BoolArray, IntArray]:
         first, inverse = distinct(batch.codes(rows))
