@@ -11,13 +11,13 @@ Sources:
 
 Rules implemented (``dosefinding.md`` 1.1):
 
-- ``lambda_e = log((1-p_saf)/(1-target)) / log(target(1-p_saf) / (p_saf(1-target)))`` and
-  ``lambda_d = log((1-target)/(1-p_tox)) / log(p_tox(1-target) / (target(1-p_tox)))``, with the defaults
-  ``p_saf = 0.6 target`` and ``p_tox = 1.4 target``.
+- ``lambda_e = log((1-p_saf)/(1-target)) / log(target(1-p_saf) / (p_saf(1-target)))`` and ``lambda_d =
+  log((1-target)/(1-p_tox)) / log(p_tox(1-target) / (target(1-p_tox)))``, with the defaults ``p_saf = 0.6
+  target`` and ``p_tox = 1.4 target``.
 - Escalate if ``y <= b_e(n) = floor(lambda_e n)``; de-escalate if ``y >= b_d(n) = ceil(lambda_d n)``, plus one
   when ``lambda_d n`` is an integer (to within 1e-12), i.e. de-escalate when ``y/n > lambda_d`` strictly.
-- Eliminate (the dose and all higher doses) if ``y >= elim(n)``, the smallest ``y`` with
-  ``P(p > target | Beta(y+1, n-y+1)) > cutoff_eli``; defined for ``n >= 3`` only.
+- Eliminate (the dose and all higher doses) if ``y >= elim(n)``, the smallest ``y`` with ``P(p > target |
+  Beta(y+1, n-y+1)) > cutoff_eli``; defined for ``n >= 3`` only.
 - ``b_d(n)`` is capped by ``elim(n)``.
 - With ``extrasafe``, the trial stops at the lowest dose when ``P(p1 > target) > cutoff_eli - offset`` (n >=
   3).
@@ -112,8 +112,7 @@ class BOINBoundaries:
 
     ``escalate_max[n]``: escalate if #DLT <= it; ``deescalate_min[n]``: de-escalate if #DLT >= it (capped by
     elimination); ``eliminate_min[n]``: eliminate if #DLT >= it; ``stop_min[n]`` (extrasafe only): stop the
-    trial
-    at the lowest dose if #DLT >= it. Index 0 and undefined entries hold ``UNDEFINED`` (-1).
+    trial at the lowest dose if #DLT >= it. Index 0 and undefined entries hold ``UNDEFINED`` (-1).
     """
 
     target: float
@@ -132,8 +131,7 @@ class BOINBoundaries:
         return None if value == UNDEFINED else value
 
     def stop_at(self, n: int) -> int | None:
-        """Extrasafe lowest-dose stopping boundary for ``n`` patients, None when undefined or not
-        extrasafe."""
+        """Extrasafe lowest-dose stopping boundary for ``n`` patients (None if undefined or not extrasafe)."""
         if self.stop_min is None:
             return None
         value = int(self.stop_min[n])
@@ -212,11 +210,10 @@ def select_mtd(
     Elimination is re-applied from the lowest dose upward (n >= 3; the first hit eliminates it and all higher
     doses); with ``extrasafe`` the lowest dose is also checked at ``cutoff_eli - offset``. Among treated,
     non-eliminated doses the isotonic estimates (see ``isotonic_estimates``) get ``i * 1e-10`` added (i = 1,
-    2,
-    ...) and the dose minimising ``|p_hat - target|`` is selected. With ``bound_mtd`` the selected estimate
-    must
-    not exceed ``lambda_d``; otherwise the highest lower admissible dose whose estimate does is taken (None if
-    none). ``max_dose`` (not in R) caps the candidate doses, for doses a live design has eliminated for good.
+    2, ...) and the dose minimising ``|p_hat - target|`` is selected. With ``bound_mtd`` (R's ``boundMTD``)
+    only doses whose estimate is below ``lambda_d`` (from ``p_tox``) are candidates, and no dose is selected
+    if there is none. ``max_dose`` (not in R) caps the candidate doses, for doses a live design has eliminated
+    for good.
     """
     check_target(target)
     check_counts(n_at_dose, tox_at_dose)
@@ -244,10 +241,10 @@ def select_mtd(
     selected = min(range(len(distances)), key=distances.__getitem__)
     if bound_mtd:
         _, lambda_d = boin_lambdas(target, None, p_tox)
-        while selected >= 0 and tie_broken[selected] > lambda_d:
-            selected -= 1
-        if selected < 0:
+        below = [i for i, p in enumerate(tie_broken) if p < lambda_d]
+        if not below:
             return None
+        selected = min(below, key=distances.__getitem__)
     return iso.doses[selected]
 
 
@@ -257,14 +254,12 @@ class BOIN:
     Live semantics of ``fit`` (``dosefinding.md`` 1.1, replayed cohort by cohort):
 
     - no patient yet: treat dose 1;
-    - after each cohort at dose ``d`` with ``y`` DLTs in ``n`` there: if ``n >= n_earlystop`` and the rule
-      would stay at ``d`` (or de-escalate from the lowest dose, or escalate from the highest admissible dose),
-      the trial stops and ``select_mtd`` picks the MTD; if ``y >= elim(n)``, dose ``d`` and all higher doses
-      are
-      eliminated for good, and if ``d`` is the lowest dose the trial stops with no MTD; with ``extrasafe`` the
-      trial stops with no MTD once ``y >= stop(n)`` at the lowest dose (only where ``elim(n)`` is defined, as
-      in
-      ``get.oc``);
+    - after each cohort at dose ``d`` with ``y`` DLTs in ``n`` there, in ``get.oc``'s order:
+      (1) if ``y >= elim(n)``, dose ``d`` and all higher doses are eliminated for good, and if ``d`` is the
+      lowest dose the trial stops with no MTD; (2) with ``extrasafe``, the trial stops with no MTD once ``y >=
+      stop(n)`` at the lowest dose (only where ``elim(n)`` is defined, as in ``get.oc``); (3) if ``n >=
+      n_earlystop`` and the rule would not move (stay, de-escalate from the lowest dose, or escalate from the
+      highest admissible dose), the trial stops and ``select_mtd`` picks the MTD;
     - after the last cohort: escalate if ``y <= b_e(n)`` and ``d + 1`` is admissible (else stay); de-escalate
       if ``y >= b_d(n)`` and ``d`` is not the lowest dose; otherwise stay.
 
@@ -357,36 +352,35 @@ class BOIN:
             if stop_reason is not None:
                 continue
             nd, yd = n[d - 1], y[d - 1]
+            elim = bounds.eliminate_at(nd)
+            if elim is not None:
+                if yd >= elim and d <= highest_admissible:
+                    highest_admissible = d - 1
+                    p = prob_above(self.target, nd, yd)
+                    span = f"dose {d}" if d == K else f"doses {d}-{K}"
+                    notes.append(
+                        f"{dlt_text(yd, nd, d)}: P(DLT rate > {self.target:g}) = {p:.3f} > "
+                        f"{self.cutoff_eli:g} (eliminate if DLTs >= {elim} of {nd}) -> {span} eliminated"
+                    )
+                    if d == 1:
+                        stop_reason = "the lowest dose is eliminated: all doses are too toxic"
+                        no_mtd = True
+                        continue
+                stop = bounds.stop_at(nd)
+                if d == 1 and stop is not None and yd >= stop:
+                    p = prob_above(self.target, nd, yd)
+                    notes.append(
+                        f"{dlt_text(yd, nd, 1)}: P(DLT rate > {self.target:g}) = {p:.3f} > "
+                        f"{self.cutoff_eli - self.offset:g} (extrasafe) -> stop"
+                    )
+                    stop_reason = "extrasafe: the lowest dose is too toxic"
+                    no_mtd = True
+                    continue
             if nd >= self.n_earlystop and self._would_stay(d, nd, yd, highest_admissible, bounds):
                 stop_reason = (
                     f"n_earlystop reached: {nd} patients at dose {d} (>= {self.n_earlystop}) "
                     "and the rule would not move to another dose"
                 )
-                continue
-            elim = bounds.eliminate_at(nd)
-            if elim is None:
-                continue
-            if yd >= elim and d <= highest_admissible:
-                highest_admissible = d - 1
-                p = prob_above(self.target, nd, yd)
-                span = f"dose {d}" if d == K else f"doses {d}-{K}"
-                notes.append(
-                    f"{dlt_text(yd, nd, d)}: P(DLT rate > {self.target:g}) = {p:.3f} > {self.cutoff_eli:g} "
-                    f"(eliminate if DLTs >= {elim} of {nd}) -> {span} eliminated"
-                )
-                if d == 1:
-                    stop_reason = "the lowest dose is eliminated: all doses are too toxic"
-                    no_mtd = True
-                    continue
-            stop = bounds.stop_at(nd)
-            if d == 1 and stop is not None and yd >= stop:
-                p = prob_above(self.target, nd, yd)
-                notes.append(
-                    f"{dlt_text(yd, nd, 1)}: P(DLT rate > {self.target:g}) = {p:.3f} > "
-                    f"{self.cutoff_eli - self.offset:g} (extrasafe) -> stop"
-                )
-                stop_reason = "extrasafe: the lowest dose is too toxic"
-                no_mtd = True
         return self._decision(
             cohorts, tuple(n), tuple(y), highest_admissible, stop_reason, no_mtd, notes, bounds
         )

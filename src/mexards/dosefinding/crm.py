@@ -1,5 +1,4 @@
-"""The continual reassessment method (CRM) with dfcrm 0.2-2.1 semantics (reference notes ``dosefinding.md``
-1.2, 3.7).
+"""The continual reassessment method (CRM) with dfcrm 0.2-2.1 semantics (``dosefinding.md`` 1.2, 3.7).
 
 Sources: O'Quigley J, Pepe M, Fisher L (1990) Biometrics 46:33-48; Cheung YK (2011) Dose Finding by the
 Continual Reassessment Method, Chapman & Hall/CRC; Lee SM, Cheung YK (2009) Clinical Trials 6:227-238
@@ -12,15 +11,13 @@ Models, with skeleton ``s_k`` and one parameter ``a ~ N(0, prior_sd^2)`` (dfcrm 
 
 Posterior moments of ``a`` (dfcrm's ``estimate`` and ``post.var``) are computed by quadrature on a fixed grid:
 the composite Simpson rule on ``[-10, 10]`` with ``QUADRATURE_POINTS`` = 2001 equally spaced nodes (step
-0.01).
-dfcrm integrates the numerator on (-10, 10) and the normaliser on the whole line with R's adaptive
+0.01). dfcrm integrates the numerator on (-10, 10) and the normaliser on the whole line with R's adaptive
 ``integrate``; the prior mass outside (-10, 10) is below 1e-16, and the grid reproduces dfcrm's worked example
 to better than 1e-9 (tests/published/test_dosefinding_crm.py). The plug-in DLT probabilities use the posterior
 mean: ``p_k(estimate)``; the 90% band (``ptoxL``, ``ptoxU``) plugs in ``estimate -/+ z_0.95 sqrt(post.var)``.
 
 MTD rule (dfcrm): the dose whose estimated DLT probability is closest to the target (lowest such dose on
-ties);
-equivalently dose K if all estimates are below the target and dose 1 if all are above.
+ties); equivalently dose K if all estimates are below the target and dose 1 if all are above.
 """
 
 from __future__ import annotations
@@ -81,9 +78,8 @@ def getprior(
 ) -> tuple[float, ...]:
     """A CRM skeleton by indifference-interval calibration (Lee & Cheung 2009; dfcrm ``getprior``).
 
-    Dose ``nu`` (1-based prior guess of the MTD) gets the target; neighbouring skeleton values are set so
-    that the
-    indifference interval of each dose is ``target -/+ halfwidth``: for ``k < nu``, with ``b`` solving
+    Dose ``nu`` (1-based prior guess of the MTD) gets the target; neighbouring skeleton values are set so that
+    the indifference interval of each dose is ``target -/+ halfwidth``: for ``k < nu``, with ``b`` solving
     ``p_{k+1}(b) = target + halfwidth``, ``p_k(b) = target - halfwidth``; for ``k > nu``, with ``b`` solving
     ``p_{k-1}(b) = target - halfwidth``, ``p_k(b) = target + halfwidth``.
     """
@@ -166,8 +162,7 @@ def log_tox_terms(
 
 @dataclass(frozen=True)
 class CRMPosterior:
-    """dfcrm ``crm()``'s estimates: posterior mean and variance of ``a``, plug-in DLT probabilities and
-    band."""
+    """dfcrm ``crm()``'s estimates: posterior mean and variance of ``a``, plug-in probabilities, 90% band."""
 
     estimate: float
     posterior_variance: float
@@ -232,8 +227,7 @@ class CRM:
     - with ``restrict=True`` (coherence and no skipping): if the DLT rate of the last cohort is >= target the
       next dose is ``min(recommended, last dose)``, otherwise ``min(recommended, last dose + 1)``;
     - the sample size is fixed elsewhere (``StopAtN``); CRM itself has no stopping rule, so
-      ``should_continue``
-      is always True. ``mtd`` is the model's unrestricted MTD.
+      ``should_continue`` is always True. ``mtd`` is the model's unrestricted MTD.
     """
 
     def __init__(

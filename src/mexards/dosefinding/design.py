@@ -1,20 +1,17 @@
 """One query vocabulary for every dose-finding design.
 
 The shape follows Brock's R package ``escalation`` (``R/interface.R``, ``R/selector_factory.R``): a design
-holds
-parameters only; ``fit(outcomes)`` returns a ``Decision`` that answers the same questions whatever the design
-(recommended dose, continue or not, patients and DLTs per dose, admissible doses, the MTD if the trial stopped
-now, and why). Modifiers (``StopAtN``, ``DontSkipDoses``, ``StopWhenTooToxic``) wrap a parent design and
-override
-one answer.
+holds parameters only; ``fit(outcomes)`` returns a ``Decision`` that answers the same questions whatever the
+design (recommended dose, continue or not, patients and DLTs per dose, admissible doses, the MTD if the trial
+stopped now, and why). Modifiers (``StopAtN``, ``DontSkipDoses``, ``StopWhenTooToxic``) wrap a parent design
+and override one answer.
 
 Conventions (documented in ``docs/dosefinding.md``):
 
 - doses are 1-based integers, as in R;
 - while the trial continues, ``recommended_dose`` is the dose for the next cohort;
 - once a stopping rule fired (``should_continue`` False), ``recommended_dose`` is the final selection, equal
-  to
-  ``mtd`` (None when no dose is acceptable), as ``escalation``'s ``recommended_dose()`` after stopping;
+  to ``mtd`` (None when no dose is acceptable), as ``escalation``'s ``recommended_dose()`` after stopping;
 - ``mtd`` is the dose the design would select if the trial stopped now (BOIN: ``select.mtd``; CRM: the dfcrm
   MTD rule; 3+3: the highest dose that has passed its rule).
 """

@@ -1,9 +1,8 @@
 """Isotonic DLT estimates as BOIN 2.7.2 computes them for MTD selection.
 
 Sources: Barlow RE, Bartholomew DJ, Bremner JM, Brunk HD (1972), Statistical inference under order
-restrictions
-(pool-adjacent-violators); Yuan Y et al. (2016) Clin Cancer Res 22:4291 (isotonic MTD selection of BOIN);
-reference notes ``dosefinding.md`` 1.1 (weights, the 0.05/0.1 continuity terms).
+restrictions (pool-adjacent-violators); Yuan Y et al. (2016) Clin Cancer Res 22:4291 (isotonic MTD selection
+of BOIN); reference notes ``dosefinding.md`` 1.1 (weights, the 0.05/0.1 continuity terms).
 """
 
 from __future__ import annotations
@@ -13,12 +12,11 @@ from dataclasses import dataclass
 
 
 def pava(values: Sequence[float], weights: Sequence[float]) -> tuple[float, ...]:
-    """Weighted isotonic (non-decreasing) regression by pooling the first adjacent violator, as BOIN's own
-    PAVA.
+    """Weighted non-decreasing isotonic regression pooling the first adjacent violator (BOIN's own PAVA).
 
     Repeatedly find the first ``i`` with ``x[i+1] < x[i]``, pool the two level sets containing ``i`` and
-    ``i+1``
-    into their weighted mean, until no violation is left (Barlow et al. 1972; BOIN 2.7.2 internal ``pava``).
+    ``i+1`` into their weighted mean, until no violation is left (Barlow et al. 1972; BOIN 2.7.2 internal
+    ``pava``).
     """
     x = [float(v) for v in values]
     w = [float(v) for v in weights]

@@ -2,10 +2,8 @@
 
 The idea and the semantics follow Brock's R package ``escalation`` (``R/stop_at_n_selector.R``,
 ``R/dont_skip_selector.R``, ``R/stop_when_too_toxic.R``; reference notes ``dosefinding.md`` 1.5). Modifiers
-nest:
-the outermost one has the last word, as in ``escalation``'s pipe. A stopped trial recommends its final
-selection
-(``Decision.mtd``), or no dose.
+nest: the outermost one has the last word, as in ``escalation``'s pipe. A stopped trial recommends its final
+selection (``Decision.mtd``), or no dose.
 """
 
 from __future__ import annotations
@@ -31,8 +29,7 @@ def _cap(dose: int | None, highest: int) -> int | None:
 
 
 class StopAtN:
-    """Stop once ``n`` patients have been treated (``escalation::stop_at_n``); the recommendation is then the
-    MTD."""
+    """Stop once ``n`` patients were treated (``escalation::stop_at_n``); then recommend the MTD."""
 
     def __init__(self, parent: Design, n: int) -> None:
         self.parent = _check_parent(parent)
@@ -65,12 +62,10 @@ class StopAtN:
 
 
 class DontSkipDoses:
-    """Never skip a dose: escalate at most to (last dose + 1); optionally de-escalate at most to (last dose -
-    1).
+    """Never skip a dose: escalate at most to last dose + 1; optionally de-escalate at most to last dose - 1.
 
-    As ``escalation::dont_skip_doses`` (defaults: ``when_escalating=True``, ``when_deescalating=False``).
-    With no
-    patients yet the parent's start dose stands; a stopped trial's final selection is not changed.
+    As ``escalation::dont_skip_doses`` (defaults: ``when_escalating=True``, ``when_deescalating=False``). With
+    no patients yet the parent's start dose stands; a stopped trial's final selection is not changed.
     """
 
     def __init__(
@@ -114,14 +109,11 @@ class StopWhenTooToxic:
 
     With a Beta(1, 1) prior, the posterior of the DLT rate at dose ``k`` is Beta(1 + y_k, 1 + n_k - y_k); dose
     ``k`` is too toxic when ``P(p_k > tox_threshold) > confidence`` (Brock's
-    ``escalation::stop_when_too_toxic``,
-    here with the conjugate Beta(1, 1) posterior for every parent design). ``dose`` is the monitored dose
-    level,
-    or ``"any"`` to monitor every treated dose. Untreated doses are never declared too toxic. The check is
-    replayed after every cohort and inadmissibility is permanent: a longer outcome string never re-opens a
-    dose.
-    The recommendation and the MTD are capped at the highest admissible dose; if dose 1 is too toxic the trial
-    stops with no dose.
+    ``escalation::stop_when_too_toxic``, here with the conjugate Beta(1, 1) posterior for every parent
+    design). ``dose`` is the monitored dose level, or ``"any"`` to monitor every treated dose. Untreated doses
+    are never declared too toxic. The check is replayed after every cohort and inadmissibility is permanent: a
+    longer outcome string never re-opens a dose. The recommendation and the MTD are capped at the highest
+    admissible dose; if dose 1 is too toxic the trial stops with no dose.
     """
 
     def __init__(

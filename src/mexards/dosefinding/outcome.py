@@ -2,13 +2,11 @@
 
 The text grammar is the one of Brock's R package ``escalation`` (Brock 2019, "trialr: Bayesian clinical trial
 designs in R and Stan", and the ``escalation`` README): a cohort is a 1-based dose level immediately followed
-by
-one letter per patient, ``T`` for a dose-limiting toxicity (DLT) and ``N`` for none; cohorts are separated by
-white space, e.g. ``"1NNN 2NTN"``. The empty string means that no patient has been treated yet.
+by one letter per patient, ``T`` for a dose-limiting toxicity (DLT) and ``N`` for none; cohorts are separated
+by white space, e.g. ``"1NNN 2NTN"``. The empty string means that no patient has been treated yet.
 
 Cohorts may also follow each other without a space (``"1NNN2NTN"``), as ``escalation`` allows; lower-case
-letters
-are accepted. Errors name the 0-based character position: ``outcomes[5]: expected N or T``.
+letters are accepted. Errors name the 0-based character position: ``outcomes[5]: expected N or T``.
 """
 
 from __future__ import annotations

@@ -2,13 +2,12 @@
 
 - BOIN: the per-cohort table of BOIN 2.7.2 ``get.boundary``'s ``boundary_tab`` (escalate if #DLT <=,
   de-escalate if #DLT >=, eliminate if #DLT >=, at n = cohort size x 1..cohorts) and the full table for n =
-  1..N
-  (``full_boundary_tab``), plus the extrasafe stopping row (reference notes ``dosefinding.md`` 3.1).
+  1..N (``full_boundary_tab``), plus the extrasafe stopping row (reference notes ``dosefinding.md`` 3.1).
 - 3+3: its rule table, produced by asking the design itself what it does after each count at a middle dose.
 - Any design (CRM in particular): dose transition pathways, the decision after every possible outcome of the
   next cohort(s), as ``escalation::get_dose_paths`` and trialr's ``crm_dtps`` (Yap C et al. 2017, "Dose
-  transition pathways: the missing link between complex dose-finding designs and simple decision-making",
-  Clin Cancer Res 23:7440-7447).
+  transition pathways: the missing link between complex dose-finding designs and simple decision-making", Clin
+  Cancer Res 23:7440-7447).
 """
 
 from __future__ import annotations
@@ -199,8 +198,7 @@ def dose_paths(
     """Every decision over the next cohorts (sizes ``cohort_sizes``), one branch per number of DLTs.
 
     A cohort with ``k`` DLTs is written with its ``k`` toxicities last (``2NNT``); every design here depends
-    on
-    the number of DLTs in a cohort, not on their order. Branching stops where the design stops.
+    on the number of DLTs in a cohort, not on their order. Branching stops where the design stops.
     """
     for i, size in enumerate(cohort_sizes):
         _check_positive(size, f"cohort_sizes[{i}]")

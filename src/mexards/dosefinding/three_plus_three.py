@@ -9,14 +9,14 @@ Rules at the dose ``d`` of the last cohort, with ``y`` DLTs in ``n`` patients th
 - ``y >= 2``: dose ``d`` exceeds the MTD (">= 2/3 or >= 2/6"; decided as soon as 2 DLTs are seen, since no
   later patient can change it).
   - V1, ``allow_deescalate=False`` (no de-escalation; escalation's default, clintrials): stop; the MTD is
-    ``d - 1`` even if it had only 3 patients (no MTD when ``d`` is the lowest dose).
+    the dose below, ``d - 1``, even if it had only 3 patients (no MTD when ``d`` is the lowest dose).
   - V2, ``allow_deescalate=True`` (Korn et al. 1994): go down to ``d - 1``; if it has fewer than 6 patients,
     treat 3 more there; if it has 6 with <= 1 DLT it is the MTD; if it too has >= 2 DLTs go down again; below
     the lowest dose there is no MTD.
 - ``y <= 1``: ``0/3`` or ``<= 1/6`` passes: escalate to ``d + 1``; any other count (fewer than 3, 1/3, 4 or 5
   patients) stays at ``d`` to complete the cohort of 3 or 6, as ``escalation``'s ``three_plus_three``; at the
-  highest dose stop with MTD ``d``. If ``d + 1`` already exceeded the MTD, V1 stops with MTD
-  ``d``; V2 first completes 6 patients at ``d``.
+  highest dose stop with MTD ``d``. If ``d + 1`` already exceeded the MTD, V1 stops with MTD ``d``; V2 first
+  completes 6 patients at ``d``.
 """
 
 from __future__ import annotations

@@ -131,3 +131,18 @@ def test_boin_rejects_a_bad_number_of_doses() -> None:
     with pytest.raises(ValidationError) as info:
         BOIN(0, 0.25)
     assert info.value.field == "num_doses"
+
+
+def test_elimination_is_checked_before_n_earlystop_as_in_get_oc() -> None:
+    from mexards.dosefinding import BOIN
+
+    # 3/3 at dose 1 with n.earlystop = 3: get.oc eliminates first, so the trial stops with no MTD.
+    decision = BOIN(3, 0.25, n_earlystop=3).fit("1TTT")
+    assert decision.recommended_dose is None
+    assert decision.stop_reason == "the lowest dose is eliminated: all doses are too toxic"
+
+
+def test_select_mtd_bound_mtd_gives_none_when_every_estimate_reaches_lambda_d() -> None:
+    # R: if (all(phat >= lambda_d)) selectdose = 99
+    assert select_mtd(0.25, [6], [3], bound_mtd=True) is None
+    assert select_mtd(0.25, [6], [3]) == 1
