@@ -98,11 +98,14 @@ def boin_table(
     cutoff_eli: float = 0.95,
     extrasafe: bool = False,
     offset: float = 0.05,
+    n_earlystop: int = 100,
 ) -> BOINTable:
-    """BOIN's decision table for ``cohorts`` cohorts of ``cohort_size`` (as ``get.boundary``)."""
+    """BOIN's decision table for ``cohorts`` cohorts of ``cohort_size`` (as ``get.boundary``, which also
+    truncates the table at ``n_earlystop`` patients)."""
     _check_positive(cohorts, "cohorts")
     _check_positive(cohort_size, "cohort_size")
-    total = cohorts * cohort_size
+    _check_positive(n_earlystop, "n_earlystop")
+    total = min(cohorts * cohort_size, n_earlystop)
     bounds = boin_boundaries(
         target, total, p_saf=p_saf, p_tox=p_tox, cutoff_eli=cutoff_eli, extrasafe=extrasafe, offset=offset
     )
@@ -240,6 +243,7 @@ def decision_table(
             cutoff_eli=core.cutoff_eli,
             extrasafe=core.extrasafe,
             offset=core.offset,
+            n_earlystop=core.n_earlystop,
         )
     if isinstance(core, ThreePlusThree):
         return three_plus_three_table(core.allow_deescalate)

@@ -48,3 +48,9 @@ def test_decision_table_dispatches_on_the_innermost_design() -> None:
     assert isinstance(decision_table(StopAtN(BOIN(3, 0.25), 18), 6, 3), BOINTable)
     assert isinstance(decision_table(ThreePlusThree(3), 6, 3), tuple)
     assert isinstance(decision_table(CRM((0.1, 0.2, 0.3), 0.2), 6, 3), DosePath)
+
+
+def test_boin_table_stops_at_n_earlystop_like_get_boundary() -> None:
+    table = boin_table(0.25, 10, 3, n_earlystop=12)
+    assert [r.n for r in table.per_cohort] == [3, 6, 9, 12]
+    assert len(table.full) == 12
