@@ -152,7 +152,7 @@ def test_decisions_are_deterministic_and_text_equals_cohorts(design: Design, pat
 def test_three_plus_three_treats_at_most_six_per_dose_and_never_above_a_failed_dose(
     doses: int,
     allow: bool,
-    patterns: list,  # type: ignore[type-arg]
+    patterns: Patterns,
 ) -> None:
     design = ThreePlusThree(doses, allow_deescalate=allow)
     path = follow(design, patterns)
