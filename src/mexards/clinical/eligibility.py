@@ -420,15 +420,19 @@ class Screener:
         ctx = _Context(checked)
         results: list[CriterionResult] = []
         warnings: list[str] = []
+        errors: dict[tuple[str, str], ValidationError] = {}
         for item, kind, evaluate in self._criteria:
             try:
                 o = evaluate(ctx)
-            except ValidationErrors as exc:
-                raise ValidationErrors([_prefixed(e, where) for e in exc.errors]) from None
             except ValidationError as exc:
-                raise _prefixed(exc, where) from None
+                for error in exc.errors if isinstance(exc, ValidationErrors) else [exc]:
+                    named = _prefixed(error, where)
+                    errors.setdefault((named.field, named.rule), named)
+                continue
             results.append(CriterionResult(item.id, kind, item.text, o.status, o.reason, o.values, tuple(o.warnings)))
             warnings.extend(f"{item.id}: {w}" for w in o.warnings if f"{item.id}: {w}" not in warnings)
+        if errors:
+            raise ValidationErrors(list(errors.values()))
         if any(r.fails for r in results):
             verdict = Verdict.INELIGIBLE
         elif any(r.status is Status.MISSING for r in results):
