@@ -30,6 +30,9 @@ from mexards.simulation.batch import BoolArray, IntArray, TrialBatch, distinct
 
 FloatArray = NDArray[np.float64]
 
+BLOCK_ROWS = 64
+"""Distinct states per block of the posterior computation (64 x 2001 doubles = 1 MB of work space)."""
+
 
 def is_plain_crm(design: Design) -> TypeGuard[CRM]:
     """Whether ``design`` is the CRM design itself (not wrapped by a modifier)."""
@@ -57,12 +60,22 @@ class CRMRule:
 
     def mtd(self, n: IntArray, y: IntArray) -> IntArray:
         """dfcrm's MTD (0-based) for each row of counts: the posterior mean on the design's grid, then the
-        dose whose plug-in DLT probability is closest to the target (the lower dose on ties)."""
+        dose whose plug-in DLT probability is closest to the target (the lower dose on ties).
+
+        Rows are processed in blocks of :data:`BLOCK_ROWS` so that the (rows x grid) work arrays stay small.
+        """
         nf = n.astype(np.float64)
         yf = y.astype(np.float64)
-        log_post = yf @ self._log_p + (nf - yf) @ self._log_q + self._log_prior  # (rows, G)
-        kernel = QUADRATURE_WEIGHTS * np.exp(log_post - log_post.max(axis=1, keepdims=True))
-        estimate = (kernel @ QUADRATURE_NODES) / kernel.sum(axis=1)
+        estimate = np.empty(len(nf))
+        for start in range(0, len(nf), BLOCK_ROWS):
+            rows = slice(start, start + BLOCK_ROWS)
+            log_post = yf[rows] @ self._log_p
+            log_post += (nf[rows] - yf[rows]) @ self._log_q
+            log_post += self._log_prior
+            log_post -= log_post.max(axis=1, keepdims=True)
+            kernel = np.exp(log_post, out=log_post)
+            kernel *= QUADRATURE_WEIGHTS
+            estimate[rows] = (kernel @ QUADRATURE_NODES) / kernel.sum(axis=1)
         design = self.design
         ptox = tox_probabilities(design.skeleton, estimate, design.model, design.intcpt)  # (K, rows)
         return np.asarray(np.argmin(np.abs(ptox - self.target), axis=0), dtype=np.int64)
