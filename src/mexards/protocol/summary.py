@@ -35,6 +35,17 @@ def describe_dose(dose: Dose) -> str:
     return f"placebo ({dose.placebo})"
 
 
+def particles_per_administration(dose: Dose, mtd_particles: int | None = None) -> int | None:
+    """Particles given per administration: the fixed dose, or ``fraction_of_mtd`` x the MTD once the MTD is
+    known (a quarter of an MTD of 16.0×10^8 is 4.0×10^8; of 8.0×10^8 is 2.0×10^8, clinical-examples.md X02).
+    ``None`` for a placebo, a dose per kg, or a fraction of a not-yet-known MTD."""
+    if dose.particles is not None:
+        return dose.particles
+    if dose.fraction_of_mtd is not None and mtd_particles is not None:
+        return int((dose.fraction_of_mtd * mtd_particles).to_integral_value())
+    return None
+
+
 def course_total_particles(intervention: Intervention) -> int | None:
     """Particles over the whole schedule (dose × number of administration days), if the dose is fixed.
 
