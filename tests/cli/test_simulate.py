@@ -148,3 +148,9 @@ def test_an_unreachable_scheduler_is_reported_on_the_scheduler_field(monkeypatch
     result = runner.invoke(app, ["simulate", "--design", "boin", *B3, "--trials", "10", "--scheduler", "tcp://127.0.0.1:9"])
     assert result.exit_code == 2
     assert "scheduler: cannot connect" in result.stderr
+
+
+def test_simulate_without_arguments_shows_its_usage() -> None:
+    result = runner.invoke(app, ["simulate"])
+    assert "Usage" in result.output
+    assert "dose" in result.output

@@ -37,7 +37,7 @@ from mexards.simulation import (
 simulate_app = typer.Typer(
     help="Simulate designs: dose-finding operating characteristics (exact or Monte Carlo).",
     invoke_without_command=True,
-    no_args_is_help=False,
+    no_args_is_help=True,
 )
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
