@@ -217,32 +217,33 @@ def _score(items: dict[str, Any], units: dict[str, str], paths: dict[str, str]) 
 
 def child_pugh_score(record: PatientRecord) -> Derived:
     """The Child-Pugh score from its five components (``child_pugh``); with components missing, the recorded
-    ``liver.child_pugh_score`` if there is one, else the range of scores still possible."""
+    ``liver.child_pugh_score`` if there is one, else the range of scores still possible. A recorded score that
+    the recorded components contradict is an error (so that removing data can never change a decision)."""
     items, units, paths = _liver_inputs(record)
     used = {paths[k]: show(v) for k, v in items.items() if v is not None}
     recorded = record.get("liver.child_pugh_score")
     missing = tuple(paths[k] for k, v in items.items() if v is None)
+    if recorded is not None and not 5 <= recorded <= 15:
+        raise ValidationError("liver.child_pugh_score", "must be between 5 and 15", recorded)
     if not missing:
         result = _score(items, units, paths)
         used["child_pugh_points"] = "+".join(str(result.components[k]) for k in _BEST)
-        warnings: tuple[str, ...] = ()
         if recorded is not None and recorded != result.score:
-            warnings = (f"recorded Child-Pugh score {recorded} differs from the score computed from its "
-                        f"components ({result.score}); the computed score is used",)
-        return Derived(Decimal(result.score), used, (), warnings)
+            raise ValidationError("liver.child_pugh_score", f"differs from the score computed from its components "
+                                  f"({result.score})", recorded)
+        return Derived(Decimal(result.score), used)
+    fill = {**units, **({"bilirubin_unit": "mg/dL"} if items["bilirubin"] is None else {}),
+            **({"albumin_unit": "g/dL"} if items["albumin"] is None else {})}
+    best = _score({k: (_BEST[k] if v is None else v) for k, v in items.items()}, fill, paths).score
+    worst = _score({k: (_WORST[k] if v is None else v) for k, v in items.items()}, fill, paths).score
     if recorded is not None:
-        if not 5 <= recorded <= 15:
-            raise ValidationError("liver.child_pugh_score", "must be between 5 and 15", recorded)
+        if not best <= recorded <= worst:
+            raise ValidationError("liver.child_pugh_score", f"cannot be reached with the recorded components "
+                                  f"({best} to {worst})", recorded)
         used["liver.child_pugh_score"] = str(recorded)
-        return Derived(Decimal(recorded), used, (), ("Child-Pugh score as recorded (components incomplete)",))
-    best = _score({k: (_BEST[k] if v is None else v) for k, v in items.items()},
-                  {**units, **({"bilirubin_unit": "mg/dL"} if items["bilirubin"] is None else {}),
-                   **({"albumin_unit": "g/dL"} if items["albumin"] is None else {})}, paths)
-    worst = _score({k: (_WORST[k] if v is None else v) for k, v in items.items()},
-                   {**units, **({"bilirubin_unit": "mg/dL"} if items["bilirubin"] is None else {}),
-                    **({"albumin_unit": "g/dL"} if items["albumin"] is None else {})}, paths)
-    return Derived(None, used, missing, (), f"between {best.score} and {worst.score} (components missing)",
-                   Decimal(best.score), Decimal(worst.score))
+        return Derived(Decimal(recorded), used, (), (), "as recorded; components incomplete")
+    return Derived(None, used, missing, (), f"between {best} and {worst} (components missing)",
+                   Decimal(best), Decimal(worst))
 
 
 def child_pugh_class(record: PatientRecord) -> Derived:

@@ -237,10 +237,21 @@ def test_an_estimated_weight_is_flagged_on_the_bmi_criterion() -> None:
     assert result.criterion("E10").warnings == ("weight was estimated, not measured",)
 
 
-def test_a_recorded_child_pugh_score_that_disagrees_with_its_components_is_flagged() -> None:
-    result = screen(liver__child_pugh_score=7)
-    assert result.criterion("E2").values["child_pugh_score"] == "5"
-    assert "differs" in result.criterion("E2").warnings[0]
+def test_a_recorded_child_pugh_score_that_disagrees_with_its_components_is_an_error() -> None:
+    from mexards.domain.errors import ValidationErrors
+
+    with pytest.raises(ValidationErrors) as caught:
+        screen(liver__child_pugh_score=7)
+    assert [(e.field, e.rule) for e in caught.value.errors] == [
+        ("liver.child_pugh_score", "differs from the score computed from its components (5)")]
+    with pytest.raises(ValidationErrors):
+        screen(liver__child_pugh_score=12, liver__ascites=None)   # at most 9 with the recorded components
+
+
+def test_a_recorded_child_pugh_score_is_used_when_components_are_missing() -> None:
+    result = screen(liver__child_pugh_score=6, liver__ascites=None)
+    assert result.criterion("E2").values["child_pugh_score"] == "6"
+    assert result.criterion("E2").status is Status.NOT_MET
 
 
 def test_si_unit_liver_values_are_converted_before_scoring() -> None:
