@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from mexards.domain.errors import ValidationError
+from mexards.domain.errors import DesignError, MexardsError, ValidationError
 from mexards.dosefinding.design import Design
 from mexards.simulation.batch import BoolArray, IntArray, TrialBatch
 from mexards.simulation.executor import Executor, default_executor
@@ -139,10 +139,29 @@ class ChunkTask:
     patients: int
 
 
-def run_chunk(task: ChunkTask) -> list[OCSums]:
+@dataclass(frozen=True)
+class ChunkFailure:
+    """A mexards error raised while running a chunk, carried back as data (it may have crossed a process)."""
+
+    field: str | None
+    rule: str
+
+    def raise_again(self) -> None:
+        """Raise the error in the calling process."""
+        if self.field is not None:
+            raise ValidationError(self.field, self.rule)
+        raise DesignError(self.rule)
+
+
+def run_chunk(task: ChunkTask) -> list[OCSums] | ChunkFailure:
     """Draw the chunk's tolerances once and run every rule on them."""
     u = tolerances(task.seed, task.trials, task.patients)
-    return [records_sums(run_trials(rule, scenario, u), scenario) for rule, scenario in task.arms]
+    try:
+        return [records_sums(run_trials(rule, scenario, u), scenario) for rule, scenario in task.arms]
+    except ValidationError as exc:
+        return ChunkFailure(exc.field, exc.rule)
+    except MexardsError as exc:
+        return ChunkFailure(None, str(exc))
 
 
 def _check(trials: int, seed: int) -> None:
@@ -176,7 +195,12 @@ def compare_designs(
     seeds = chunk_seeds(seed, len(sizes))
     tasks = [ChunkTask(tuple(prepared), s, m, patients) for s, m in zip(seeds, sizes, strict=True)]
     runner = executor if executor is not None else default_executor()
-    per_chunk = runner.map(run_chunk, tasks)
+    per_chunk: list[list[OCSums]] = []
+    for outcome in runner.map(run_chunk, tasks):
+        if isinstance(outcome, ChunkFailure):
+            outcome.raise_again()
+        else:
+            per_chunk.append(outcome)
     results: list[OperatingCharacteristics] = []
     for index, (design, scenario) in enumerate(arms):
         total = OCSums(scenario.num_doses)

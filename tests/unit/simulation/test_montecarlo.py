@@ -119,3 +119,13 @@ def test_comparing_no_design_is_rejected() -> None:
     with pytest.raises(ValidationError) as info:
         compare_designs([], trials=10, seed=1, executor=SERIAL)
     assert info.value.field == "designs"
+
+
+def test_an_error_raised_by_a_design_in_a_worker_process_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(patient, "CHUNK_TRIALS", 100)
+    too_big = DoseFindingScenario((0.1, 0.2, 0.3), 4, 6)  # cohorts of 4: the 3+3 refuses 8 patients at a dose
+    pool = LocalPoolExecutor(2)
+    with pytest.raises(ValidationError) as info:
+        simulate_operating_characteristics(ThreePlusThree(3), too_big, trials=300, seed=1, executor=pool)
+    assert info.value.field == "outcomes"
+    assert "at most 6 patients" in info.value.rule
