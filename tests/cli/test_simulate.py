@@ -154,3 +154,17 @@ def test_simulate_without_arguments_shows_its_usage() -> None:
     result = runner.invoke(app, ["simulate"])
     assert "Usage" in result.output
     assert "dose" in result.output
+
+
+def test_the_toxicity_stop_modifier_ends_trials_at_overly_toxic_doses() -> None:
+    toxic = ["--target", "0.25", "--true-tox", "0.60,0.70,0.80", "--cohorts", "6", "--exact"]
+    plain = run_json("--design", "crm", *toxic)
+    guarded = run_json("--design", "crm", *toxic, "--stop-tox-threshold", "0.25", "--stop-confidence", "0.9")
+    assert plain["p_no_mtd"] == 0.0
+    assert guarded["p_no_mtd"] > 0.5  # type: ignore[operator]
+
+
+def test_crm_prior_options_change_the_operating_characteristics() -> None:
+    base = run_json("--design", "crm", *B3, "--exact")
+    narrow = run_json("--design", "crm", *B3, "--exact", "--prior-sd", "0.5")
+    assert narrow["p_select"] != base["p_select"]

@@ -175,6 +175,8 @@ def simulate_dose(
     nu: int | None = typer.Option(None, "--nu", help="CRM getprior prior MTD level (default: middle dose)."),
     model: str = typer.Option("empiric", "--model", help="CRM model: empiric or logistic."),
     restrict: bool = typer.Option(True, "--restrict/--no-restrict", help="CRM coherence and no skipping."),
+    intcpt: float = typer.Option(3.0, "--intcpt", help="CRM logistic model intercept."),
+    prior_sd: float = typer.Option(1.34**0.5, "--prior-sd", help="CRM prior standard deviation of the parameter."),
     p_saf: float | None = typer.Option(None, "--p-saf", help="BOIN p.saf (default 0.6 x target)."),
     p_tox: float | None = typer.Option(None, "--p-tox", help="BOIN p.tox (default 1.4 x target)."),
     cutoff_eli: float = typer.Option(0.95, "--cutoff-eli", help="BOIN elimination cutoff."),
@@ -183,6 +185,11 @@ def simulate_dose(
     n_earlystop: int = typer.Option(100, "--n-earlystop", help="BOIN: stop once this many are at a dose."),
     max_n: int | None = typer.Option(None, "--max-n", help="Modifier: stop once this many patients."),
     no_skip: bool = typer.Option(False, "--no-skip", help="Modifier: never skip a dose when escalating."),
+    stop_tox_threshold: float | None = typer.Option(
+        None, "--stop-tox-threshold", help="Modifier: stop when P(DLT rate > this) exceeds --stop-confidence."
+    ),
+    stop_confidence: float | None = typer.Option(None, "--stop-confidence", help="See --stop-tox-threshold."),
+    stop_dose: str = typer.Option("1", "--stop-dose", help="Dose watched by the toxicity stop, or 'any'."),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
     plot: Path | None = typer.Option(None, "--plot", help="Write a plot (.png, .svg or .pdf)."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (Monte Carlo)."),
@@ -215,6 +222,8 @@ def simulate_dose(
                 model=model,
                 start_dose=start_dose or 1,
                 restrict=restrict,
+                intcpt=intcpt,
+                prior_sd=prior_sd,
                 p_saf=p_saf,
                 p_tox=p_tox,
                 cutoff_eli=cutoff_eli,
@@ -223,6 +232,9 @@ def simulate_dose(
                 n_earlystop=n_earlystop,
                 max_n=max_n,
                 dont_skip=no_skip,
+                stop_tox_threshold=stop_tox_threshold,
+                stop_confidence=stop_confidence,
+                stop_dose=stop_dose,
             )
             arms.append(
                 (build_design(options), _scenario(name, probabilities, cohort_size, cohorts, target, start_dose))
