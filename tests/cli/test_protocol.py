@@ -63,3 +63,20 @@ def test_validate_reports_every_problem_as_field_rule_lines(tmp_path: Path) -> N
 def test_validate_of_a_missing_file_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["protocol", "validate", str(tmp_path / "none.yaml")])
     assert result.exit_code == 2 and "file not found" in result.stderr
+
+
+def test_patient_schema_describes_the_record_that_screen_reads() -> None:
+    import jsonschema
+
+    from mexards.protocol import example_patients
+
+    result = runner.invoke(app, ["protocol", "patient-schema", "NCT04313647"])
+    assert result.exit_code == 0, result.output
+    schema = json.loads(result.stdout)
+    assert schema["required"] == ["screening_at"]
+    assert "heart_normal" in schema["properties"]["labs"]["properties"]
+    for record in example_patients("NCT04313647"):
+        jsonschema.validate(record, schema)
+    mexards = json.loads(runner.invoke(app, ["protocol", "patient-schema"]).stdout)
+    for record in example_patients("NCT04602104"):
+        jsonschema.validate(record, mexards)

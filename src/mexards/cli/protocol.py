@@ -12,6 +12,7 @@ from rich.table import Table
 
 from mexards.cli.failure import reported_errors
 from mexards.clinical.eligibility import Screener
+from mexards.clinical.patient import patient_json_schema
 from mexards.protocol import (
     Protocol,
     builtin_protocol,
@@ -122,3 +123,13 @@ def validate(path: Path = typer.Argument(..., metavar="FILE", help="The protocol
         Screener(protocol)
     counts = f"{len(protocol.eligibility.inclusion)} inclusion, {len(protocol.eligibility.exclusion)} exclusion"
     typer.echo(f"valid: {protocol.registry_id} ({counts} criteria, {len(protocol.arms)} arms)")
+
+
+@protocol_app.command("patient-schema")
+def patient_schema(
+    protocol_id: str = typer.Argument("NCT04602104", metavar="ID", help="A built-in registry id or a protocol file."),
+) -> None:
+    """Print the JSON Schema of the patient record that ``mexards screen`` reads for this protocol."""
+    with reported_errors():
+        protocol = resolve_protocol(protocol_id)
+    typer.echo(json.dumps(patient_json_schema(Screener(protocol).schema.catalogue), indent=2, ensure_ascii=False))

@@ -269,3 +269,40 @@ def iter_csv_records(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
     reader = csv.DictReader(lines)
     for row in reader:
         yield {k.strip(): v for k, v in row.items() if k is not None}
+
+
+_JSON_TYPES: dict[str, dict[str, Any]] = {
+    "number": {"type": ["number", "string"]},
+    "integer": {"type": ["integer", "string"]},
+    "boolean": {"type": ["boolean", "string"]},
+    "attestation": {"type": ["boolean", "string"]},
+    "text": {"type": ["string", "number"]},
+    "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+}
+
+
+def patient_json_schema(catalogue: Mapping[str, FieldSpec]) -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) of the nested patient record for a field catalogue. It documents the
+    structure; the authoritative checks (units, ranges, time zones) are made by :class:`PatientSchema`."""
+    root: dict[str, Any] = {"type": "object", "properties": {}, "additionalProperties": False}
+    for path, spec in sorted(catalogue.items()):
+        node = root
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node["properties"].setdefault(part, {"type": "object", "properties": {},
+                                                        "additionalProperties": False})
+        if spec.type == "event":
+            when = {"type": "string", "description": "date (YYYY-MM-DD) or date-time"}
+            body: dict[str, Any] = {"anyOf": [
+                {"type": "object", "additionalProperties": False,
+                 "properties": {"occurred": {"type": ["boolean", "string"]}, "date": when}},
+                {"type": ["boolean", "string"]}]}
+        elif spec.type == "choice":
+            body = {"enum": list(spec.choices)}
+        else:
+            body = dict(_JSON_TYPES[spec.type])
+        body["description"] = spec.description
+        node["properties"][leaf] = body
+    root["required"] = ["screening_at"]
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "mexards patient record", **root}
