@@ -22,6 +22,9 @@ class ValidationError(MexardsError):
         self.value = value
         super().__init__(f"{field}: {rule}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.rule, self.value))
+
 
 class ValidationErrors(ValidationError):
     """Several validation failures found at once (e.g. a whole file checked before anything is written)."""
@@ -36,6 +39,9 @@ class ValidationErrors(ValidationError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.errors,))
 
 
 class NotFoundError(MexardsError):
@@ -53,6 +59,9 @@ class InvalidTransitionError(MexardsError):
         self.state = state
         self.action = action
         super().__init__(f"cannot {action} from state {state}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.state, self.action))
 
 
 class PermissionDeniedError(MexardsError):
