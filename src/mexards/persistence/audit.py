@@ -19,7 +19,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Integer, String, Text, event, func, inspect, select, text
+from sqlalchemy import Integer, String, Text, event, func, insert, inspect, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mexards import __version__
@@ -42,7 +42,7 @@ class AuditRow(Base):
     actor_role: Mapped[str] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(40))
     entity: Mapped[str] = mapped_column(String(64), index=True)
-    entity_id: Mapped[str] = mapped_column(String(128), index=True)
+    entity_id: Mapped[str] = mapped_column(String(700), index=True)
     changes: Mapped[str] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     software_version: Mapped[str] = mapped_column(String(40))
@@ -202,8 +202,7 @@ def append_entries(session: Session, entries: Iterable[tuple[str, str, str, dict
     """Append entries (action, entity, entity id, changes) to the chain inside the session's transaction."""
     ctx = _context(session)
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+    lock_audit_chain(conn)
     head = conn.execute(select(AuditRow.seq, AuditRow.row_hash).order_by(AuditRow.seq.desc()).limit(1)).first()
     seq, prev = (head[0], head[1]) if head else (0, GENESIS_HASH)
     recorded_at = canonical(ctx.now())
@@ -225,7 +224,14 @@ def append_entries(session: Session, entries: Iterable[tuple[str, str, str, dict
         }
         prev = entry_hash(fields)
         rows.append({**fields, "row_hash": prev})
-    conn.execute(AuditRow.__table__.insert(), rows)
+    conn.execute(insert(AuditRow), rows)
+
+
+def lock_audit_chain(connection: Any) -> None:
+    """Serialize appends to the chain until the transaction ends (PostgreSQL advisory lock; SQLite transactions
+    are ``BEGIN IMMEDIATE`` and so already one writer at a time). Taking it twice is harmless."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
 
 
 def record_event(session: Session, action: str, entity: str, entity_id: str, details: dict[str, Any]) -> None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Self
+from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from mexards.persistence.audit import AuditContext, install_audit, make_audit_immutable
 from mexards.persistence.engine import make_engine
 from mexards.persistence.rows import Base
+from mexards.persistence.unit_of_work import FunctionClock, SqlUnitOfWork, UTCClock
+
+__all__ = ["Database", "SqlUnitOfWork"]
 
 
 class Database:
@@ -34,43 +36,12 @@ class Database:
         self, actor_id: str, actor_role: str, reason: str | None = None, now: Callable[[], datetime] | None = None
     ) -> SqlUnitOfWork:
         ctx = AuditContext(actor_id, actor_role, reason, now or (lambda: datetime.now(UTC)))
-        return SqlUnitOfWork(self.sessions, ctx)
+        return SqlUnitOfWork(self.sessions, ctx, FunctionClock(ctx.now))
+
+    def unit_of_work_factory(self, clock: Any | None = None) -> Callable[[], SqlUnitOfWork]:
+        """A factory of fresh units of work for the use cases (each sets its own actor and reason)."""
+        chosen = clock if clock is not None else UTCClock()
+        return lambda: SqlUnitOfWork(self.sessions, clock=chosen)
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-class SqlUnitOfWork:
-    """``with uow:`` opens a transaction; ``uow.commit()`` commits it; leaving without commit rolls back."""
-
-    def __init__(self, sessions: sessionmaker[Session], context: AuditContext) -> None:
-        self._sessions = sessions
-        self.context = context
-        self._session: Session | None = None
-
-    @property
-    def session(self) -> Session:
-        if self._session is None:
-            raise RuntimeError("the unit of work is not open: use it in a `with` block")
-        return self._session
-
-    def __enter__(self) -> Self:
-        self._session = self._sessions()
-        self._session.info["audit"] = self.context
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        session = self.session
-        try:
-            session.rollback()
-        finally:
-            session.close()
-            self._session = None
-
-    def commit(self) -> None:
-        self.session.commit()
-
-    def rollback(self) -> None:
-        self.session.rollback()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -21,3 +21,10 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     __audited__: ClassVar[bool] = True
+
+
+def assign(row: Any, **values: Any) -> None:
+    """Set each attribute of ``row`` whose value differs, so only real changes reach the database and audit."""
+    for name, value in values.items():
+        if name not in row.__dict__ or getattr(row, name) != value:
+            setattr(row, name, value)

@@ -1,3 +1,15 @@
 """Imports every row module so that ``Base.metadata`` knows all tables (for migrations and verification)."""
 
-from mexards.persistence import audit  # noqa: F401
+from mexards.persistence import (  # noqa: F401
+    administration,
+    adverse_event,
+    allocation,
+    audit,
+    cohort,
+    mtd,
+    participant,
+    query,
+    trial,
+    unblinding,
+    visit,
+)

@@ -1,0 +1,55 @@
+"""What every SQL repository shares: the session of its unit of work, key look-ups, inserts that report a
+duplicate key as a ConflictError, and reads that see the changes already made in the same unit of work."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from mexards.domain.errors import ConflictError, NotFoundError
+
+R = TypeVar("R")
+
+
+class Flusher(Protocol):
+    """The part of the unit of work a repository needs."""
+
+    @property
+    def session(self) -> Session: ...
+
+    def flush_for_read(self) -> None: ...
+
+    def flush_inserts(self) -> None: ...
+
+
+class SqlRepository:
+    """Base of the SQL repositories of one unit of work."""
+
+    def __init__(self, uow: Flusher) -> None:
+        self._uow = uow
+
+    @property
+    def session(self) -> Session:
+        return self._uow.session
+
+    def _row(self, cls: type[R], key: Any) -> R | None:
+        self._uow.flush_for_read()
+        return self.session.get(cls, key)
+
+    def _existing(self, cls: type[R], key: Any, what: str) -> R:
+        row = self._row(cls, key)
+        if row is None:
+            raise NotFoundError(f"{what} not found")
+        return row
+
+    def _insert(self, cls: type[Any], key: Any, row: Any, what: str) -> None:
+        if self._row(cls, key) is not None:
+            raise ConflictError(f"{what} already exists")
+        self.session.add(row)
+        self._uow.flush_inserts()
+
+    def _rows(self, statement: Select[R]) -> list[R]:
+        self._uow.flush_for_read()
+        return list(self.session.scalars(statement))

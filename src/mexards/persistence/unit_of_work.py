@@ -1,0 +1,222 @@
+"""The SQL unit of work: one transaction over every repository, audited, rolled back unless committed.
+
+It implements :class:`mexards.services.port.UnitOfWork`. Every change reaches the database inside the
+transaction with its audit entries (:mod:`mexards.persistence.audit`): who (``uow.actor``: user and role),
+when (``uow.clock``, UTC), what (row, field, old and new value) and why. The why is ``uow.reason`` when the
+caller gives one (a correction of entered data must); a workflow step without a typed reason is explained by
+the domain events the use case records (``uow.events.append``), e.g. ``workflow: ParticipantRandomized``.
+Updates are therefore written when an event is recorded or at commit, never before their reason is known;
+inserts (first entry, which needs no reason) are written at once so that later reads in the same unit of
+work see them. Each domain event is also appended to the audit chain as an entry of its own.
+
+Leaving the ``with`` block without :meth:`SqlUnitOfWork.commit` rolls back data and audit together.
+A duplicate key or a second use of a unique value (slot, kit, participant) is a ConflictError.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Self
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from mexards.domain.errors import ConflictError
+from mexards.domain.event import DomainEvent
+from mexards.domain.role import Actor
+from mexards.domain.signature import canonical_value
+from mexards.persistence.administration import SqlAdministrationRepository
+from mexards.persistence.adverse_event import SqlAdverseEventRepository
+from mexards.persistence.allocation import SqlAllocationRepository
+from mexards.persistence.audit import AuditContext, append_entries
+from mexards.persistence.cohort import SqlCohortRepository, SqlDLTAdjudicationRepository, SqlDoseDecisionRepository
+from mexards.persistence.mtd import SqlMTDDeclarationRepository
+from mexards.persistence.participant import SqlParticipantRepository, SqlScreeningLogRepository
+from mexards.persistence.query import SqlQueryRepository
+from mexards.persistence.trial import SqlTrialRepository
+from mexards.persistence.unblinding import SqlNotifier, SqlUnblindingRepository
+from mexards.persistence.visit import SqlCRFRepository, SqlVisitRepository
+
+
+class UTCClock:
+    """The system clock, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FunctionClock:
+    """A clock that asks a function for the time (tests pass a fixed or stepping time)."""
+
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now()
+
+
+_EVENT_ENTITIES = (
+    ("participant_id", "participant"),
+    ("query_id", "data_query"),
+    ("adverse_event_id", "adverse_event"),
+    ("declaration_id", "mtd_declaration"),
+    ("cohort_number", "cohort"),
+    ("list_id", "allocation_list"),
+    ("notification_id", "notification"),
+    ("protocol_id", "trial"),
+)
+
+
+def event_entity(event: DomainEvent) -> tuple[str, str]:
+    """The entity an event is about (table name and id) for its audit entry."""
+    document = getattr(event, "document", None)
+    if isinstance(document, str) and hasattr(event, "document_id"):
+        return document, str(event.document_id)
+    for attribute, entity in _EVENT_ENTITIES:
+        value = getattr(event, attribute, None)
+        if value is not None:
+            return entity, str(value)
+    return "event", event.name
+
+
+def event_details(event: DomainEvent) -> dict[str, Any]:
+    """The event's fields as canonical JSON values (events never carry a Phase 2 arm)."""
+    return {f.name: canonical_value(getattr(event, f.name)) for f in dataclasses.fields(event)}
+
+
+class SqlEventLog:
+    """Domain events go into the audit chain, after the changes they explain."""
+
+    def __init__(self, uow: SqlUnitOfWork) -> None:
+        self._uow = uow
+
+    def append(self, event: DomainEvent) -> None:
+        self._uow.record(event)
+
+
+class SqlUnitOfWork:
+    """``with uow:`` opens a transaction; ``uow.commit()`` commits it; leaving without commit rolls back.
+
+    ``context`` fixes the audit actor for callers that work on ``uow.session`` directly (administration
+    scripts, tests); use cases set ``uow.actor`` and ``uow.reason`` instead.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        context: AuditContext | None = None,
+        clock: Any | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.context = context
+        self.clock = clock if clock is not None else (FunctionClock(context.now) if context else UTCClock())
+        self.actor: Actor | None = None
+        self.reason: str | None = None
+        self._session: Session | None = None
+        self._events: list[str] = []
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use it in a `with` block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        session = self._sessions()
+        session.autoflush = False
+        self._session = session
+        self._events = []
+        if self.context is not None:
+            session.info["audit"] = self.context
+        self.trial = SqlTrialRepository(self)
+        self.participants = SqlParticipantRepository(self)
+        self.screening_log = SqlScreeningLogRepository(self)
+        self.cohorts = SqlCohortRepository(self)
+        self.dose_decisions = SqlDoseDecisionRepository(self)
+        self.dlt_adjudications = SqlDLTAdjudicationRepository(self)
+        self.mtd_declarations = SqlMTDDeclarationRepository(self)
+        self.allocation = SqlAllocationRepository(self)
+        self.administrations = SqlAdministrationRepository(self)
+        self.visits = SqlVisitRepository(self)
+        self.crf_records = SqlCRFRepository(self)
+        self.adverse_events = SqlAdverseEventRepository(self)
+        self.queries = SqlQueryRepository(self)
+        self.unblindings = SqlUnblindingRepository(self)
+        self.notifications = SqlNotifier(self)
+        self.events = SqlEventLog(self)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session = self.session
+        try:
+            session.rollback()
+        finally:
+            session.close()
+            self._session = None
+            self.actor, self.reason, self._events = None, None, []
+
+    # -- audit context and flushing -----------------------------------------------------------------------
+
+    def _reason(self) -> str | None:
+        if self.reason and self.reason.strip():
+            return self.reason
+        if self._events:
+            return "workflow: " + ", ".join(dict.fromkeys(self._events))
+        return self.context.reason if self.context is not None else None
+
+    def _set_audit_context(self) -> None:
+        if self.actor is not None:
+            self.session.info["audit"] = AuditContext(
+                self.actor.user_id.value, self.actor.role.value, self._reason(), self.clock.now
+            )
+        elif self.context is not None:
+            self.session.info["audit"] = self.context
+        else:
+            self.session.info.pop("audit", None)
+
+    def _changes_need_reason(self) -> bool:
+        session = self.session
+        audited = [o for o in session.dirty if getattr(type(o), "__audited__", False) and session.is_modified(o)]
+        return bool(audited) or any(getattr(type(o), "__audited__", False) for o in session.deleted)
+
+    def flush(self) -> None:
+        """Write pending changes and their audit entries now (a ConflictError for a duplicate key)."""
+        self._set_audit_context()
+        try:
+            self.session.flush()
+        except IntegrityError as error:
+            raise ConflictError(
+                "the change conflicts with a stored record (a key or a unique value is already used)"
+            ) from error
+
+    def flush_inserts(self) -> None:
+        """Write new records now, unless updates whose reason is not yet known are pending."""
+        if self._reason() is not None or not self._changes_need_reason():
+            self.flush()
+
+    def flush_for_read(self) -> None:
+        """Let a read see this unit of work's writes (those that can be written yet)."""
+        self.flush_inserts()
+
+    def record(self, event: DomainEvent) -> None:
+        """Write the changes the event explains, then the event itself, to the audit chain."""
+        if not isinstance(event, DomainEvent):
+            raise TypeError(f"{event!r} is not a domain event")
+        self._events.append(event.name)
+        self.flush()
+        entity, entity_id = event_entity(event)
+        append_entries(self.session, [(event.name, entity, entity_id, event_details(event))])
+
+    def commit(self) -> None:
+        self.flush()
+        self.session.commit()
+        self._events = []
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self._events = []
