@@ -69,6 +69,7 @@ class AccessKind(StrEnum):
     LOGIN = "login"
     LOGIN_FAILED = "login_failed"
     ACCOUNT_LOCKED = "account_locked"
+    ACCOUNT_UNLOCKED = "account_unlocked"
     LOGOUT = "logout"
     PASSWORD_CHANGED = "password_changed"
     REAUTHENTICATED = "reauthenticated"
@@ -396,6 +397,7 @@ def unlock_user(uow: AccountUnitOfWork, actor: Actor, user_id: str, reason: str)
         credential = _credential(uow, user.user_id)
         credential.failed_logins, credential.locked_until = 0, None
         uow.credentials.update(credential)
+        _event(uow, AccessKind.ACCOUNT_UNLOCKED, user.user_id.value, f"by {actor.user_id}")
         uow.commit()
     return user
 
