@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mexards.config import Settings
 from mexards.persistence import migration
+from mexards.persistence.account import account_unit_of_work_factory as account_unit_of_work_factory
 from mexards.persistence.audit import AuditProblem, verify_audit
 from mexards.persistence.database import Database
 

@@ -23,6 +23,7 @@ from mexards.domain.identifier import SiteId, UserId
 from mexards.domain.role import Actor, Role
 from mexards.persistence.audit import AuditContext, AuditRow, record_event
 from mexards.persistence.column_type import UTCDateTime
+from mexards.persistence.database import Database
 from mexards.persistence.rows import Base
 from mexards.services.account import AccessEvent, AccessKind, AuthSession, Credential, SessionKind, User
 from mexards.services.port import Clock
@@ -318,3 +319,10 @@ class SqlAccountUnitOfWork:
     def rollback(self) -> None:
         if self._session is not None:
             self._session.rollback()
+
+
+def account_unit_of_work_factory(
+    database: Database, clock: Clock | None = None
+) -> Callable[[], SqlAccountUnitOfWork]:
+    """Fresh account units of work on ``database`` (for the composition root)."""
+    return lambda: SqlAccountUnitOfWork(database.sessions, clock)
