@@ -9,7 +9,7 @@ of the first dose, so a missed dose can only follow a dose given.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from mexards.domain.administration import Administration, AdministrationStatus, Tolerance
@@ -24,6 +24,9 @@ from mexards.services.event import AdministrationRecorded
 from mexards.services.operation import editable_trial, new_id, operation, participant_for, record
 from mexards.services.policy import Action, require
 from mexards.services.port import UnitOfWork
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+"""Clock skew allowed between the bedside and the server."""
 
 
 def administer_dose(
@@ -73,6 +76,8 @@ def administer_dose(
             volume_ml, device, spo2_pre_percent, spo2_post_percent, tolerance,  # type: ignore[arg-type]
             reason, deviation,
         )  # fmt: skip
+        if administration.started_at is not None and administration.started_at > u.clock.now() + FUTURE_TOLERANCE:
+            raise ValidationError("started_at", "must not be in the future", started_at)
         events: list[DomainEvent] = []
         if state is not AdministrationStatus.MISSED:
             assert administration.started_at is not None

@@ -34,7 +34,7 @@ class InjectedFailure(RuntimeError):
 
 
 def _copy(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and getattr(type(value), "__dataclass_params__").frozen:
+    if dataclasses.is_dataclass(value) and type(value).__dataclass_params__.frozen:
         return value
     return copy.deepcopy(value)
 
@@ -122,7 +122,9 @@ class _Table:
         self.uow.overlay.setdefault(self.name, {})[key] = _copy(value)
         self.uow.writes.append(Write(self.name, key, kind))
 
-    def _all(self, keep: Callable[[Any], bool] = lambda _: True, order: Callable[[Any], Any] | None = None) -> list[Any]:
+    def _all(
+        self, keep: Callable[[Any], bool] = lambda _: True, order: Callable[[Any], Any] | None = None
+    ) -> list[Any]:
         self.uow.check_open()
         rows = [_copy(v) for v in self._rows().values() if keep(v)]
         return sorted(rows, key=order) if order else rows
