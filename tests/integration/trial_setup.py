@@ -117,3 +117,27 @@ def enrolled_participants(db: Database, clock: Any, count: int, levels: tuple[st
             )  # fmt: skip
         u.commit()
     return ids
+
+
+def randomize_in_threads(url: str, participant_ids: list[str], threads: int) -> list[str]:
+    """One client process: ``threads`` threads randomize the given participants through the use case, each
+    with its own unit of work per call. Returns the ids randomized (errors propagate to the caller)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mexards.persistence.unit_of_work import UTCClock
+    from mexards.services.allocation import randomize_participant
+
+    db = Database(url)
+    factory = db.unit_of_work_factory(UTCClock())
+    chunks = [participant_ids[i::threads] for i in range(threads)]
+
+    def run(chunk: list[str]) -> list[str]:
+        for pid in chunk:
+            randomize_participant(factory(), COORDINATOR, ParticipantId(pid))
+        return chunk
+
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            return [pid for done in pool.map(run, chunks) for pid in done]
+    finally:
+        db.dispose()
