@@ -1,1 +1,57 @@
-"""Reports and exports (CONSORT, tables, registry results, CDISC, FHIR); reads services read models."""
+"""Reports and exports (CONSORT, tables, registry results, CDISC, FHIR); reads services read models.
+
+Protocol-derived standard exports (``docs/exports.md``):
+
+- CDISC ODM 1.3.2 study metadata: :func:`odm_document`, checked by :func:`odm_errors` /
+  :func:`ensure_valid_odm` against the official XSD;
+- SDTM trial design datasets TS, TA, TE, TV, TI: :func:`trial_design_datasets`, :func:`check_datasets`,
+  :func:`write_datasets` (SAS V5 transport and CSV);
+- FHIR R5 ResearchStudy/Group bundle: :func:`fhir_bundle`, :func:`fhir_errors` / :func:`ensure_valid_fhir`;
+- ClinicalTrials.gov API v2 protocol section: :func:`registry_protocol_section`, :func:`registry_errors`;
+- the public study page: :func:`render_study_page` with :func:`related_trials`;
+- writers used by ``mexards export``: :func:`write_odm`, :func:`write_sdtm`, :func:`write_fhir`,
+  :func:`write_registry`, :func:`write_page`.
+"""
+
+from mexards.reporting.conformance import Finding, check_datasets, ensure_conformant
+from mexards.reporting.dataset import Dataset, Variable
+from mexards.reporting.fhir import ensure_valid_fhir, fhir_bundle, fhir_errors
+from mexards.reporting.odm import ensure_valid_odm, odm_document, odm_errors
+from mexards.reporting.page import ResultsTable, StudyResults, render_study_page
+from mexards.reporting.registry import ensure_valid_registry, registry_errors, registry_protocol_section
+from mexards.reporting.similarity import MatchReason, RelatedTrial, related_trials, similarity
+from mexards.reporting.transport import read_xpt, write_datasets
+from mexards.reporting.trial_design import trial_design_datasets
+from mexards.reporting.writer import write_fhir, write_odm, write_page, write_registry, write_sdtm
+
+__all__ = [
+    "Dataset",
+    "Finding",
+    "MatchReason",
+    "RelatedTrial",
+    "ResultsTable",
+    "StudyResults",
+    "Variable",
+    "check_datasets",
+    "ensure_conformant",
+    "ensure_valid_fhir",
+    "ensure_valid_odm",
+    "ensure_valid_registry",
+    "fhir_bundle",
+    "fhir_errors",
+    "odm_document",
+    "odm_errors",
+    "read_xpt",
+    "registry_errors",
+    "registry_protocol_section",
+    "related_trials",
+    "render_study_page",
+    "similarity",
+    "trial_design_datasets",
+    "write_datasets",
+    "write_fhir",
+    "write_odm",
+    "write_page",
+    "write_registry",
+    "write_sdtm",
+]
