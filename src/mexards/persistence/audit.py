@@ -70,6 +70,29 @@ IMMUTABLE_AUDIT_SQL = {
 }
 
 
+BLINDED_FIELDS = frozenset(
+    {
+        ("allocation_slot", "arm_code"),
+        ("allocation_slot", "block_size"),
+        ("allocation_slot", "block_number"),
+        ("allocation_list", "scheme"),
+        ("allocation_list", "seed_entropy"),
+    }
+)
+"""Columns whose values blinded roles never see, in the trail or in verification reports: the arm of a slot,
+the block structure (block sizes are not disclosed, ICH E9 2.3.2) and the seed that reproduces the list."""
+BLINDED_EVENT_FIELDS = frozenset({"seed_entropy"})
+"""Fields of recorded workflow events hidden from blinded roles."""
+MASK = "[blinded]"
+
+
+def is_blinded_field(entity: str, field: str, action: str = "update") -> bool:
+    """True if ``field`` of ``entity`` in an entry of ``action`` is hidden from blinded roles."""
+    if action in ("insert", "update", "delete"):
+        return (entity, field) in BLINDED_FIELDS
+    return field in BLINDED_EVENT_FIELDS
+
+
 @dataclass(frozen=True)
 class AuditContext:
     """Who is changing data and why; set on the session by the unit of work."""
@@ -345,10 +368,10 @@ def _compare_tables(
                 continue
             for field, value in _snapshot(obj).items():
                 if want.get(field) != value:
+                    shown = "" if is_blinded_field(key[0], field) else f": audited {want.get(field)!r}, found {value!r}"
                     problems.append(
                         AuditProblem(
-                            f"value differs from the audit trail (edited behind the system's back): "
-                            f"audited {want.get(field)!r}, found {value!r}",
+                            f"value differs from the audit trail (edited behind the system's back){shown}",
                             entity=key[0],
                             entity_id=key[1],
                             field=field,

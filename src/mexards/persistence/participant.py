@@ -219,6 +219,10 @@ class SqlScreeningLogRepository(SqlRepository):
         key = entry.participant_id.value
         self._insert(ScreeningLogRow, key, screening_to_row(entry), f"screening of {key}")
 
+    def update(self, entry: ScreeningLogEntry) -> None:
+        key = entry.participant_id.value
+        screening_to_row(entry, self._existing(ScreeningLogRow, key, f"screening of {key}"))
+
     def find(self, participant_id: ParticipantId) -> ScreeningLogEntry | None:
         row = self._row(ScreeningLogRow, participant_id.value)
         return screening_from_row(row) if row is not None else None
