@@ -42,7 +42,8 @@ def _refuse(db: Database, operation: str, table: str) -> None:
             )
             conn.execute(
                 text(
-                    f"CREATE TRIGGER injected BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION injected_failure()"
+                    f"CREATE TRIGGER injected BEFORE {operation} ON {table} FOR EACH ROW"
+                    " EXECUTE FUNCTION injected_failure()"
                 )
             )
         else:
@@ -80,7 +81,7 @@ def test_a_randomization_that_fails_at_its_last_write_leaves_no_slot_used_and_no
     db, clock, ids = setting
     before = _snapshot(db, clock)
     _refuse(db, "UPDATE", "participant")  # the participant update comes after the slot use is written
-    with pytest.raises(Exception, match="injected|conflicts"):
+    with pytest.raises(Exception, match=r"injected|conflicts"):
         randomize_participant(uow(db, clock), COORDINATOR, ids[0])
     assert _snapshot(db, clock) == before
     with db.sessions() as s:
@@ -97,7 +98,7 @@ def test_an_emergency_unblinding_whose_notification_fails_records_no_unblinding(
     now = clock.now() + timedelta(seconds=2)
     evidence = Reauthentication(UserId("inv1"), True, now)
     clock.move_to(now)
-    with pytest.raises(Exception, match="injected|conflicts"):
+    with pytest.raises(Exception, match=r"injected|conflicts"):
         emergency_unblind(
             uow(db, clock), INVESTIGATOR, mexards_protocol(), ids[0], "anaphylaxis, treating physician asks", evidence
         )
