@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
 
 from mexards.config import Settings
+from mexards.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
+from mexards.domain.identifier import SiteId, UserId
+from mexards.domain.role import Actor, Role
 from mexards.persistence import migration
 from mexards.persistence.account import account_unit_of_work_factory as account_unit_of_work_factory
-from mexards.persistence.audit import AuditProblem, verify_audit
+from mexards.persistence.audit import MASK, AuditProblem, AuditRow, is_blinded_field, record_event, verify_audit
 from mexards.persistence.database import Database
+from mexards.protocol.catalog import builtin_protocol
+from mexards.protocol.loader import load_protocol
+from mexards.protocol.model import Protocol
+from mexards.services.port import Clock, UnitOfWork
 
 
 def database_url(url_or_path: str | None = None, settings: Settings | None = None) -> str:
@@ -53,3 +66,105 @@ def upgrade_schema(db: Database) -> None:
 def audit_problems(db: Database) -> list[AuditProblem]:
     with db.sessions() as session:
         return verify_audit(session)
+
+
+class SystemClock:
+    """The services' clock: now, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Container:
+    """What entrypoints use: the database and a fresh unit of work per use case."""
+
+    database: Database
+    clock: Clock
+
+    def unit_of_work(self) -> UnitOfWork:
+        return self.database.unit_of_work_factory(self.clock)()
+
+    def dispose(self) -> None:
+        self.database.dispose()
+
+
+def build_container(url_or_path: str | None = None, *, upgrade: bool = True, clock: Clock | None = None) -> Container:
+    """The container for a database URL (or SQLite path, or the settings), schema brought up to date."""
+    return Container(open_database(url_or_path, upgrade=upgrade), clock or SystemClock())
+
+
+def cli_actor(user_id: str, role: str, site_ids: Iterable[str] = ()) -> Actor:
+    """The actor of an administrator's script (user and role given on the command line)."""
+    return Actor(UserId(user_id), Role.parse(role), frozenset(SiteId(s) for s in site_ids))
+
+
+def trial_protocol(container: Container, protocol: str | None = None) -> Protocol:
+    """The protocol named (built-in id or file), else the one of the trial started in this database."""
+    if protocol:
+        return load_protocol(protocol) if Path(protocol).exists() else builtin_protocol(protocol)
+    with container.unit_of_work() as uow:
+        trial = uow.trial.find()
+    if trial is None:
+        raise NotFoundError("no trial has been started in this database")
+    return builtin_protocol(trial.protocol_id)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit entry as shown to an administrator (blinded fields masked unless shown unblinded)."""
+
+    seq: int
+    recorded_at: str
+    actor_id: str
+    actor_role: str
+    action: str
+    entity: str
+    entity_id: str
+    changes: dict[str, Any]
+    reason: str | None
+    software_version: str
+
+
+def _shown(row: AuditRow, unblinded: bool) -> AuditEntry:
+    changes = json.loads(row.changes)
+    if not unblinded:
+        for name in changes:
+            if is_blinded_field(row.entity, name, row.action):
+                changes[name] = [MASK, MASK] if isinstance(changes[name], list) else MASK
+    return AuditEntry(
+        row.seq, row.recorded_at, row.actor_id, row.actor_role, row.action, row.entity, row.entity_id, changes,
+        row.reason, row.software_version,
+    )  # fmt: skip
+
+
+def audit_log(
+    db: Database,
+    *,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    limit: int = 50,
+    viewer: Actor | None = None,
+) -> list[AuditEntry]:
+    """The newest ``limit`` entries (oldest first), optionally of one entity (and id).
+
+    Blinded fields (a slot's arm, block structure, the list's seed) are masked unless ``viewer`` is given
+    with an unblinded role; such an unblinded view is itself recorded in the trail (BLD-5)."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValidationError("limit", "must be a whole number, at least 1", limit)
+    if viewer is not None and viewer.is_blinded:
+        raise PermissionDeniedError(f"role {viewer.role.value} may not see unblinded audit entries")
+    statement = select(AuditRow).order_by(AuditRow.seq.desc()).limit(limit)
+    if entity:
+        statement = statement.where(AuditRow.entity == entity)
+    if entity_id:
+        statement = statement.where(AuditRow.entity_id == entity_id)
+    with db.sessions() as session:
+        rows = list(reversed(session.scalars(statement).all()))
+    entries = [_shown(row, unblinded=viewer is not None) for row in rows]
+    if viewer is not None:
+        with db.unit_of_work(viewer.user_id.value, viewer.role.value) as uow:
+            details = {"entity": entity, "entity_id": entity_id, "entries": len(entries)}
+            record_event(uow.session, "unblinded_audit_view", "audit_log", entity or "all", details)
+            uow.commit()
+    return entries

@@ -321,8 +321,6 @@ class SqlAccountUnitOfWork:
             self._session.rollback()
 
 
-def account_unit_of_work_factory(
-    database: Database, clock: Clock | None = None
-) -> Callable[[], SqlAccountUnitOfWork]:
+def account_unit_of_work_factory(database: Database, clock: Clock | None = None) -> Callable[[], SqlAccountUnitOfWork]:
     """Fresh account units of work on ``database`` (for the composition root)."""
     return lambda: SqlAccountUnitOfWork(database.sessions, clock)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -13,6 +12,7 @@ from mexards.persistence.audit import AuditContext, install_audit, make_audit_im
 from mexards.persistence.engine import make_engine
 from mexards.persistence.rows import Base
 from mexards.persistence.unit_of_work import FunctionClock, SqlUnitOfWork, UTCClock
+from mexards.services.port import Clock
 
 __all__ = ["Database", "SqlUnitOfWork"]
 
@@ -38,7 +38,7 @@ class Database:
         ctx = AuditContext(actor_id, actor_role, reason, now or (lambda: datetime.now(UTC)))
         return SqlUnitOfWork(self.sessions, ctx, FunctionClock(ctx.now))
 
-    def unit_of_work_factory(self, clock: Any | None = None) -> Callable[[], SqlUnitOfWork]:
+    def unit_of_work_factory(self, clock: Clock | None = None) -> Callable[[], SqlUnitOfWork]:
         """A factory of fresh units of work for the use cases (each sets its own actor and reason)."""
         chosen = clock if clock is not None else UTCClock()
         return lambda: SqlUnitOfWork(self.sessions, clock=chosen)

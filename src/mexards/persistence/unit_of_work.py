@@ -39,6 +39,7 @@ from mexards.persistence.query import SqlQueryRepository
 from mexards.persistence.trial import SqlTrialRepository
 from mexards.persistence.unblinding import SqlNotifier, SqlUnblindingRepository
 from mexards.persistence.visit import SqlCRFRepository, SqlVisitRepository
+from mexards.services import port
 
 
 class UTCClock:
@@ -104,11 +105,29 @@ class SqlUnitOfWork:
     scripts, tests); use cases set ``uow.actor`` and ``uow.reason`` instead.
     """
 
+    trial: port.TrialRepository
+    participants: port.ParticipantRepository
+    screening_log: port.ScreeningLogRepository
+    cohorts: port.CohortRepository
+    dose_decisions: port.DoseDecisionRepository
+    dlt_adjudications: port.DLTAdjudicationRepository
+    mtd_declarations: port.MTDDeclarationRepository
+    allocation: port.AllocationRepository
+    administrations: port.AdministrationRepository
+    visits: port.VisitRepository
+    crf_records: port.CRFRepository
+    adverse_events: port.AdverseEventRepository
+    queries: port.QueryRepository
+    unblindings: port.UnblindingRepository
+    notifications: port.Notifier
+    events: port.EventLog
+    clock: port.Clock
+
     def __init__(
         self,
         sessions: sessionmaker[Session],
         context: AuditContext | None = None,
-        clock: Any | None = None,
+        clock: port.Clock | None = None,
     ) -> None:
         self._sessions = sessions
         self.context = context
