@@ -5,7 +5,19 @@ from __future__ import annotations
 import typer
 
 from mexards import __version__
-from mexards.cli import audit, database, demo, dosefinding, export, protocol, randomization, score, screen, simulate
+from mexards.cli import (
+    audit,
+    database,
+    demo,
+    dosefinding,
+    export,
+    protocol,
+    randomization,
+    score,
+    screen,
+    simulate,
+    trial_simulation,
+)
 
 app = typer.Typer(
     name="mexards",
@@ -31,5 +43,8 @@ def _root(
     """mexards: screening, dose finding, randomization, treatment, results and design simulation."""
 
 
-for module in (protocol, screen, score, dosefinding, simulate, database, audit, randomization, demo, export):
+for module in (
+    protocol, screen, score, dosefinding, simulate, trial_simulation,
+    database, audit, randomization, demo, export,
+):
     module.register(app)
