@@ -67,9 +67,8 @@ def page_context(
     ident = protocol.identification
     countries = list(dict.fromkeys(site.country for site in ident.sites if site.country))
     groups = []
-    for arm, group in zip(protocol.arms, section["armsInterventionsModule"]["armGroups"], strict=True):
-        groups.append({"label": arm.label, "type": _words(arm.kind),
-                       "description": group.get("description", ""),
+    for arm in protocol.arms:
+        groups.append({"label": arm.label, "type": _words(arm.kind), "description": arm.description,
                        "interventions": [protocol.intervention(i) for i in arm.interventions]})
     return {
         "protocol": protocol,
