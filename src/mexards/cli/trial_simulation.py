@@ -154,7 +154,8 @@ def _plots(result: WholeTrialResult, folder: Path) -> list[Path]:
 
     figure, axes = plt.subplots(figsize=(6, 4))
     points = result.power_curve
-    effect = [p.mean_effect_mmhg[-1] for p in points]
+    primary = result.comparisons.index(result.primary_comparison)
+    effect = [p.mean_effect_mmhg[primary] for p in points]
     for label, key, se_key in (
         ("all trials", "p_success", "p_success_se"),
         ("Phase 2 run", "p_success_given_phase2", "p_success_given_phase2_se"),
@@ -168,7 +169,8 @@ def _plots(result: WholeTrialResult, folder: Path) -> list[Path]:
             label=label,
         )
     axes.axhline(result.alpha, color="grey", linestyle=":", label=f"alpha {result.alpha:g}")
-    axes.set_xlabel(f"mean true effect, {result.comparisons[-1]} (mmHg, Day {result.primary_endpoint_day})")
+    day = result.primary_endpoint_day
+    axes.set_xlabel(f"mean true effect, {result.primary_comparison} (mmHg, Day {day})")
     axes.set_ylabel("P(success)")
     axes.set_ylim(0, 1)
     axes.set_title(f"Power over effect sizes ({result.trials} trials, seed {result.seed})")

@@ -377,7 +377,8 @@ def patient_course(
     if invasive_from is None and u[1] < course.intubation_probability_noninvasive:
         invasive_from = 1 + int(rng.geometric(0.5))
     duration = int(rng.geometric(1.0 / mean_days))
-    last_ventilated = None if invasive_from is None else invasive_from + duration - 1
+    follow_up = scenario.trial.follow_up_days
+    last_ventilated = None if invasive_from is None else min(invasive_from + duration - 1, follow_up)
     if last_ventilated is not None and death is not None and death <= last_ventilated:
         last_ventilated = death
     ventilated = (
@@ -387,7 +388,9 @@ def patient_course(
     )
     extubation = (
         None
-        if last_ventilated is None or (death is not None and death <= last_ventilated)
+        if last_ventilated is None
+        or last_ventilated >= follow_up
+        or (death is not None and death <= last_ventilated)
         else last_ventilated + 1
     )
     pf1 = patient.pf_ratio

@@ -130,6 +130,7 @@ class WholeTrialResult:
     p_phase2: float
     p_phase2_se: float
     comparisons: tuple[str, ...]
+    primary_comparison: str
     arm_sizes: dict[str, int]
     analysis: str
     multiplicity: str
@@ -166,6 +167,7 @@ class WholeTrialResult:
             "p_phase2": self.p_phase2,
             "p_phase2_se": self.p_phase2_se,
             "comparisons": list(self.comparisons),
+            "primary_comparison": self.primary_comparison,
             "arm_sizes": dict(self.arm_sizes),
             "analysis": self.analysis,
             "multiplicity": self.multiplicity,

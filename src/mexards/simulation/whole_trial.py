@@ -424,6 +424,7 @@ def _result(
         p_phase2=run,
         p_phase2_se=run_se,
         comparisons=names,
+        primary_comparison=names[design.actives.index(design.order[0])],
         arm_sizes=dict(zip(design.arm_ids, design.arm_sizes, strict=True)),
         analysis=scenario.trial.analysis,
         multiplicity=scenario.trial.multiplicity,
