@@ -11,11 +11,12 @@ any detail.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -85,10 +86,22 @@ def field_problems(exc: ValidationError) -> list[FieldProblem]:
     return [FieldProblem(field=e.field, rule=e.rule) for e in errors]
 
 
-def problem(status: int, slug: str, title: str, detail: str, instance: str | None = None,
-            errors: list[FieldProblem] | None = None) -> Problem:
-    return Problem(type=_TYPE_BASE + slug, title=title, status=status, detail=detail, instance=instance,
-                   errors=errors or [])
+def problem(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    instance: str | None = None,
+    errors: list[FieldProblem] | None = None,
+) -> Problem:
+    return Problem(
+        type=_TYPE_BASE + slug,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=instance,
+        errors=errors or [],
+    )
 
 
 def problem_of(exc: MexardsError, instance: str | None = None) -> Problem:
@@ -102,6 +115,20 @@ def problem_response(body: Problem, headers: dict[str, str] | None = None) -> JS
     return JSONResponse(
         body.model_dump(mode="json"), status_code=body.status, media_type=PROBLEM_JSON, headers=headers
     )
+
+
+HTMLErrorRenderer = Callable[[Request, Problem, Exception], Response]
+"""Renders an error as an HTML page or fragment for the web UI (registered as ``app.state.html_errors``)."""
+
+
+def _respond(
+    request: Request, body: Problem, exc: Exception, headers: dict[str, str] | None = None
+) -> Response:
+    renderer: HTMLErrorRenderer | None = getattr(request.app.state, "html_errors", None)
+    path = request.url.path
+    if renderer is not None and not path.startswith(("/api", "/openapi", "/docs")):
+        return renderer(request, body, exc)
+    return problem_response(body, headers)
 
 
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -119,7 +146,7 @@ def request_problems(exc: RequestValidationError) -> list[FieldProblem]:
     ]
 
 
-async def _mexards_error(request: Request, exc: Exception) -> JSONResponse:
+async def _mexards_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MexardsError)
     body = problem_of(exc, request.url.path)
     headers = {}
@@ -127,30 +154,31 @@ async def _mexards_error(request: Request, exc: Exception) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(exc, TooManyRequestsError):
         headers["Retry-After"] = str(exc.retry_after_seconds)
-    return problem_response(body, headers)
+    return _respond(request, body, exc, headers)
 
 
-async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
+async def _request_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = request_problems(exc)
     detail = "; ".join(f"{e.field}: {e.rule}" for e in errors)
-    return problem_response(problem(422, "validation", "Invalid input", detail, request.url.path, errors))
+    return _respond(
+        request, problem(422, "validation", "Invalid input", detail, request.url.path, errors), exc
+    )
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     slug = {404: "not-found", 405: "method-not-allowed", 401: "authentication", 403: "forbidden"}.get(
         exc.status_code, "http"
     )
     detail = exc.detail if isinstance(exc.detail, str) else "request refused"
-    return problem_response(
-        problem(exc.status_code, slug, detail, detail, request.url.path), dict(exc.headers or {})
-    )
+    body = problem(exc.status_code, slug, detail, detail, request.url.path)
+    return _respond(request, body, exc, dict(exc.headers or {}))
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     _log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return problem_response(problem(500, "internal", "Internal error", "an unexpected error occurred"))
+    return _respond(request, problem(500, "internal", "Internal error", "an unexpected error occurred"), exc)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

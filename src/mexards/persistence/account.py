@@ -25,7 +25,18 @@ from mexards.persistence.audit import AuditContext, AuditRow, record_event
 from mexards.persistence.column_type import UTCDateTime
 from mexards.persistence.database import Database
 from mexards.persistence.rows import Base
-from mexards.services.account import AccessEvent, AccessKind, AuthSession, Credential, SessionKind, User
+from mexards.services.account import (
+    AccessEvent,
+    AccessKind,
+    AccessLog,
+    AuthSession,
+    Credential,
+    CredentialRepository,
+    SessionKind,
+    SessionRepository,
+    User,
+    UserRepository,
+)
 from mexards.services.port import Clock
 
 ACCESS_ENTITY = "account_access"
@@ -254,10 +265,10 @@ class _SystemClock:
 class SqlAccountUnitOfWork:
     """One audited transaction over the account tables; leaving ``with`` without commit rolls back."""
 
-    users: SqlUserRepository
-    credentials: SqlCredentialRepository
-    sessions: SqlSessionRepository
-    access_log: SqlAccessLog
+    users: UserRepository
+    credentials: CredentialRepository
+    sessions: SessionRepository
+    access_log: AccessLog
 
     def __init__(self, sessions: sessionmaker[Session], clock: Clock | None = None) -> None:
         self._sessions = sessions
@@ -321,6 +332,8 @@ class SqlAccountUnitOfWork:
             self._session.rollback()
 
 
-def account_unit_of_work_factory(database: Database, clock: Clock | None = None) -> Callable[[], SqlAccountUnitOfWork]:
+def account_unit_of_work_factory(
+    database: Database, clock: Clock | None = None
+) -> Callable[[], SqlAccountUnitOfWork]:
     """Fresh account units of work on ``database`` (for the composition root)."""
     return lambda: SqlAccountUnitOfWork(database.sessions, clock)

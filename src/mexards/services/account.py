@@ -89,8 +89,14 @@ class AccountPolicy:
     max_password_length: int = 128
 
     def __post_init__(self) -> None:
-        for name in ("max_failed_logins", "lockout_minutes", "web_idle_minutes", "web_lifetime_hours",
-                     "api_token_hours", "min_password_length"):
+        for name in (
+            "max_failed_logins",
+            "lockout_minutes",
+            "web_idle_minutes",
+            "web_lifetime_hours",
+            "api_token_hours",
+            "min_password_length",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValidationError(name, "must be a whole number of at least 1", value)
@@ -511,8 +517,10 @@ def _check_credentials(
     if not user.active:
         _event(uow, failed_kind, uid, client)
         return "account deactivated"
-    if credential.failed_logins or credential.locked_until is not None or hasher.needs_rehash(
-        credential.password_hash
+    if (
+        credential.failed_logins
+        or credential.locked_until is not None
+        or hasher.needs_rehash(credential.password_hash)
     ):
         if hasher.needs_rehash(credential.password_hash):
             credential.password_hash = hasher.hash(password)
@@ -557,7 +565,12 @@ def login(
             else timedelta(hours=policy.api_token_hours)
         )
         session = AuthSession(
-            token_digest(token), user.user_id, session_kind, secrets.token_urlsafe(32), now, now + lifetime,
+            token_digest(token),
+            user.user_id,
+            session_kind,
+            secrets.token_urlsafe(32),
+            now,
+            now + lifetime,
             now,
         )
         uow.sessions.add(session)
@@ -658,4 +671,3 @@ def access_events(
         raise ValidationError("limit", "must be between 1 and 1000", limit)
     with uow:
         return uow.access_log.list(user_id, limit)
-

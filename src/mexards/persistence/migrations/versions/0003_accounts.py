@@ -35,7 +35,9 @@ def upgrade() -> None:
         sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["app_user.user_id"], name=op.f("fk_user_credential_user_id_app_user")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["app_user.user_id"], name=op.f("fk_user_credential_user_id_app_user")
+        ),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_user_credential")),
     )
     op.create_table(
@@ -48,7 +50,9 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["app_user.user_id"], name=op.f("fk_auth_session_user_id_app_user")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["app_user.user_id"], name=op.f("fk_auth_session_user_id_app_user")
+        ),
         sa.PrimaryKeyConstraint("token_sha256", name=op.f("pk_auth_session")),
     )
     op.create_index(op.f("ix_auth_session_user_id"), "auth_session", ["user_id"])

@@ -1,0 +1,150 @@
+"""The application factory: the REST API under ``/api``, the web UI, OpenAPI at ``/openapi.json`` and
+``/docs``.
+
+Everything it needs comes from the composition root (:mod:`mexards.bootstrap`): the database, the services'
+unit of work and the account unit of work. Nothing happens at import; :func:`create_app` does the work.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from mexards import __version__, bootstrap
+from mexards.api import (
+    allocation,
+    audit,
+    authentication,
+    crf,
+    docs,
+    escalation,
+    health,
+    mtd,
+    notification,
+    participant,
+    query,
+    report,
+    safety,
+    screening,
+    treatment,
+    trial,
+    user,
+    visit,
+)
+from mexards.api.container import Container, SystemClock
+from mexards.api.errors import PROBLEM_JSON, install_problem_handlers
+from mexards.api.password import Argon2PasswordHasher
+from mexards.api.security import SecurityHeaders
+from mexards.api.throttle import LoginThrottle
+from mexards.config import Settings
+from mexards.services.account import AccountPolicy, PasswordHasher
+from mexards.services.port import Clock
+
+_log = logging.getLogger("mexards.api")
+
+ROUTERS = tuple(
+    module.router
+    for module in (
+        health,
+        authentication,
+        user,
+        trial,
+        screening,
+        participant,
+        escalation,
+        mtd,
+        allocation,
+        treatment,
+        visit,
+        crf,
+        safety,
+        query,
+        notification,
+        audit,
+        report,
+    )
+)
+"""Every API router, one per resource."""
+
+
+def build_container(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    hasher: PasswordHasher | None = None,
+    policy: AccountPolicy | None = None,
+    throttle: LoginThrottle | None = None,
+) -> Container:
+    """Open the database of ``settings`` (schema brought up to date) and wire the application's services."""
+    database = bootstrap.open_database(settings.database_url)
+    chosen_clock = clock or SystemClock()
+    return Container(
+        settings=settings,
+        unit_of_work=database.unit_of_work_factory(chosen_clock),
+        account_unit_of_work=bootstrap.account_unit_of_work_factory(database, chosen_clock),
+        hasher=hasher or Argon2PasswordHasher(),
+        clock=chosen_clock,
+        schema_current=lambda: bootstrap.schema_status(database).ok,
+        audit_log=functools.partial(bootstrap.audit_log, database),
+        policy=policy or AccountPolicy(),
+        throttle=throttle or LoginThrottle(),
+        close=database.dispose,
+    )
+
+
+def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
+    """The ASGI application. ``Settings()`` refuses to load in production with a default secret or without an
+    administrator password, so an unsafe production start fails here."""
+    chosen = container or build_container(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        state = chosen.verify_allocation_list()
+        if state == "seal broken":
+            _log.error("the stored allocation list does not match its seal: randomization is refused")
+        yield
+        chosen.close()
+
+    app = FastAPI(
+        title="mexards",
+        version=__version__,
+        summary="Seamless Phase 1/2 dose-finding trial operations (MEXARDS, NCT04602104)",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.container = chosen
+    install_problem_handlers(app)
+    app.add_middleware(SecurityHeaders)
+    app.mount("/docs/static", docs.static_files(), name="docs-static")
+    app.include_router(docs.router)
+    for router in ROUTERS:
+        app.include_router(router)
+    from mexards.web.app import install_web
+
+    install_web(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with problem responses described under ``application/problem+json``."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for code, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if code[0] in "45" and "application/json" in content:
+                    content[PROBLEM_JSON] = {"schema": {"$ref": "#/components/schemas/Problem"}}
+                    del content["application/json"]
+    schema.setdefault("components", {}).setdefault("schemas", {})
+    app.openapi_schema = schema
+    return schema
