@@ -68,14 +68,14 @@ def test_an_edited_audit_entry_is_named_by_its_sequence_number(trial_db: tuple[D
     db, url = trial_db
     _tamper(db, "UPDATE audit_log SET reason = 'nothing to see' WHERE seq = 5")
     code, output = _verify(url)
-    assert code == 1 and "audit seq 5" in output and "edited" in output
+    assert code == 1 and "audit seq 5" in output and "edited" in output, output
 
 
 def test_a_deleted_audit_entry_is_reported(trial_db: tuple[Database, str]) -> None:
     db, url = trial_db
     _tamper(db, "DELETE FROM audit_log WHERE seq = 7")
     code, output = _verify(url)
-    assert code == 1 and "audit seq 8" in output and "missing" in output
+    assert code == 1 and "audit seq 8" in output and "missing" in output, output
 
 
 def test_reordered_audit_entries_are_reported(trial_db: tuple[Database, str]) -> None:
