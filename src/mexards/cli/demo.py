@@ -1,17 +1,40 @@
-"""``mexards demo``: the first thing a new user runs. For now: the protocol summary and the screening of the
-bundled example patients (eligible, ineligible for several reasons, incomplete)."""
+"""``mexards demo``: a whole in-silico MEXARDS trial, run with virtual patients through the real services on a
+fresh SQLite database, then its report, registry results and standard exports. The first command to run.
+
+Steps: the protocol summary; virtual ARDS patients from the scenario file; the trial run by
+:func:`mexards.services.insilico.run_insilico_trial` on the composition root's SQL unit of work with a simulated
+clock; the exports into ``--out``; the audit-trail verification. The same seed gives the same trial (see
+``docs/demo.md``).
+"""
 
 from __future__ import annotations
 
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.rule import Rule
+from rich.table import Table
 
+from mexards import bootstrap
 from mexards.cli.failure import reported_errors
 from mexards.cli.protocol import render_summary
-from mexards.cli.screen import render_overview, render_verdict
-from mexards.clinical.eligibility import Screener
-from mexards.protocol import example_patients, resolve_protocol
+from mexards.domain.errors import ValidationError
+from mexards.protocol import resolve_protocol
+from mexards.protocol.model import Protocol
+from mexards.services import insilico
+from mexards.simulation.trial_scenario import load_trial_scenario
+
+DEFAULT_OUT = Path("mexards-demo")
+DATABASE_FILE = "mexards-demo.sqlite"
+MANIFEST_FILE = "demo.json"
+DEFAULT_PHASE2 = 60
 
 
 def register(app: typer.Typer) -> None:
@@ -19,31 +42,155 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
+@dataclass
+class _Bars:
+    """Rich progress bars fed by the runner's progress reports."""
+
+    progress: Progress
+    tasks: dict[str, TaskID] = field(default_factory=dict)
+
+    def __call__(self, report: insilico.Progress) -> None:
+        task = self.tasks.get(report.stage)
+        if task is None:
+            task = self.tasks[report.stage] = self.progress.add_task(report.stage, total=report.total)
+        self.progress.update(task, completed=report.completed, total=report.total)
+
+
+def _database(db: str | None, out: Path) -> tuple[str, Path | None]:
+    """The database URL or path to create: a new file inside ``out`` by default (replacing an old demo's)."""
+    if db is None:
+        path = out / DATABASE_FILE
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return str(path), path
+    if "://" in db:
+        return db, None
+    path = Path(db)
+    if path.exists():
+        raise ValidationError("db", "must be a new database file: it exists already", db)
+    return db, path
+
+
+def _exports(protocol: Protocol, out: Path, outcome: insilico.InSilicoOutcome) -> tuple[list[Path], list[str]]:
+    """The standard exports (written and validated by ``mexards.reporting``); and what is not available."""
+    from mexards.reporting import write_fhir, write_odm, write_registry, write_sdtm
+
+    created = outcome.locked_at
+    paths = [
+        *write_odm(protocol, out / "odm", created_at=created),
+        *write_sdtm(protocol, out / "sdtm"),
+        *write_fhir(protocol, out / "fhir", created_at=created),
+        *write_registry(protocol, out / "registry"),
+    ]
+    gaps = [
+        "report.html and the registry results section: the results report is not available in this version",
+    ]
+    return paths, gaps
+
+
+def _outcome_table(outcome: insilico.InSilicoOutcome) -> Table:
+    table = Table(title="The trial, as the (blinded) trial statistician reads it back", show_header=False)
+    table.add_column("what")
+    table.add_column("value", justify="right")
+    table.add_row("Screened / excluded", f"{outcome.screened} / {outcome.excluded}")
+    reasons = sorted(outcome.exclusion_reasons.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+    table.add_row("Most frequent exclusion criteria", ", ".join(f"{c} ({n})" for c, n in reasons))
+    table.add_row("Enrolled", str(outcome.enrolled))
+    table.add_row(f"Phase 1 ({outcome.design})", f"{outcome.phase1_participants} in {outcome.cohorts} cohorts, "
+                  f"{outcome.dlts} DLT(s)")
+    for level in outcome.escalation:
+        if level.participants:
+            table.add_row(f"  dose level {level.dose_level.index} ({level.dose_level.dose_particles:.2e} particles)",
+                          f"{level.dlts}/{level.evaluable} DLT")
+    mtd = "none (trial terminated)" if outcome.mtd_dose_particles is None else \
+        f"{outcome.mtd_dose_particles:.2e} particles"
+    table.add_row("MTD declared and approved", mtd)
+    table.add_row("Phase 2 randomized", str(outcome.randomized))
+    for stratum, n in outcome.randomized_by_stratum.items():
+        table.add_row(f"  {stratum}", str(n))
+    table.add_row("Participants by final state", ", ".join(f"{k} {v}" for k, v in outcome.by_state.items()))
+    table.add_row("Adverse events (serious)", f"{outcome.adverse_events} ({outcome.serious_adverse_events})")
+    table.add_row("Trial calendar", f"{outcome.started_at.date()} to database lock {outcome.locked_at.date()}")
+    return table
+
+
+def _manifest(
+    out: Path, seed: int, design: str, scenario: str, phase2: int, outcome: insilico.InSilicoOutcome,
+    files: list[Path],
+) -> Path:
+    """``demo.json``: the options and the outcome of the run (no wall-clock time: same seed, same file)."""
+    data: dict[str, Any] = {
+        "seed": seed, "design": design, "scenario": scenario, "phase2_participants": phase2,
+        "screened": outcome.screened, "excluded": outcome.excluded, "exclusion_reasons": outcome.exclusion_reasons,
+        "enrolled": outcome.enrolled, "phase1_participants": outcome.phase1_participants, "cohorts": outcome.cohorts,
+        "dlts": outcome.dlts, "mtd_dose_particles": outcome.mtd_dose_particles, "randomized": outcome.randomized,
+        "randomized_by_stratum": outcome.randomized_by_stratum, "by_state": outcome.by_state,
+        "adverse_events": outcome.adverse_events, "serious_adverse_events": outcome.serious_adverse_events,
+        "started_at": outcome.started_at.isoformat(), "locked_at": outcome.locked_at.isoformat(),
+        "files": sorted(str(p.relative_to(out)) for p in files if p.is_relative_to(out)),
+    }  # fmt: skip
+    path = out / MANIFEST_FILE
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
 def demo(
-    protocol_id: str = typer.Option("NCT04602104", "--protocol", "-p", metavar="ID",
-                                    help="A built-in registry id (or a protocol file)."),
-    details: bool = typer.Option(False, "--details", help="Also print every criterion of every patient."),
+    seed: int = typer.Option(20201030, "--seed", help="Seed of the whole run (patients, conduct, allocation list)."),
+    design: str | None = typer.Option(None, "--design", metavar="3+3|boin|crm",
+                                      help="Phase 1 design (default: the protocol's, 3+3)."),
+    scenario: str = typer.Option("mexards", "--scenario", metavar="NAME|FILE",
+                                 help="Virtual-patient scenario: a built-in name or a scenario file."),
+    participants: int = typer.Option(DEFAULT_PHASE2, "--participants", min=3,
+                                     help="Phase 2 participants to randomize (Phase 1 enrols what its design needs)."),
+    db: str | None = typer.Option(None, "--db", help="Database to create: a new SQLite file or a database URL "
+                                                     f"(default: OUT/{DATABASE_FILE}, replaced)."),
+    out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Folder for the report, exports and database."),
 ) -> None:
-    """Show the protocol and screen its bundled example patients."""
+    """Run a whole in-silico MEXARDS trial with virtual patients through the real services, then write its
+    report and exports into OUT."""
     console = Console()
+    began = time.perf_counter()
     with reported_errors():
-        protocol = resolve_protocol(protocol_id)
-        screener = Screener(protocol)
-        records = example_patients(protocol.registry_id)
-        results = screener.screen_many(records)
+        loaded = load_trial_scenario(scenario)
+        protocol = insilico.with_design(resolve_protocol(loaded.protocol), design, loaded.dose_toxicity.target)
+        out.mkdir(parents=True, exist_ok=True)
+        url, path = _database(db, out)
     console.print(Rule(f"Protocol {protocol.registry_id}"))
     render_summary(console, protocol, criteria=False)
-    console.print(Rule("Screening the example patients"))
-    if not results:
-        console.print(f"No example patients are bundled for {protocol.registry_id}.")
-        return
-    for record, result in zip(records, results, strict=True):
-        console.print(f"[bold]{result.patient_id}[/bold] {record.get('notes', '')}")
-        render_verdict(console, result)
-        for c in result.criteria:
-            if details or c.fails or c.status.value == "MISSING":
-                console.print(f"  {c.id:>4} {c.status.value:<8} {c.reason}")
-        console.print()
-    render_overview(console, results)
-    counts = {v: sum(r.verdict.value == v for r in results) for v in ("ELIGIBLE", "INELIGIBLE", "INCOMPLETE")}
-    console.print(", ".join(f"{n} {v.lower()}" for v, n in counts.items()))
+    console.print(Rule(f"The in-silico trial (scenario {loaded.name}, seed {seed})"))
+    patients_seed, conduct_seed = np.random.SeedSequence(seed).spawn(2)
+    with reported_errors():
+        patients = insilico.virtual_patients(loaded, protocol, participants, np.random.default_rng(patients_seed))
+        clock = insilico.SimulatedClock()
+        container = bootstrap.build_container(url, clock=clock)
+        try:
+            columns = (TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=console, transient=False) as progress:
+                outcome = insilico.run_insilico_trial(
+                    container.unit_of_work, protocol, loaded, patients, np.random.default_rng(conduct_seed), clock,
+                    phase2_participants=participants, on_progress=_Bars(progress),
+                )  # fmt: skip
+            problems = bootstrap.audit_problems(container.database)
+        finally:
+            container.dispose()
+    console.print(_outcome_table(outcome))
+    console.print(Rule("Report and exports"))
+    with reported_errors():
+        files, gaps = _exports(protocol, out, outcome)
+    files.append(_manifest(out, seed, outcome.design, loaded.name, participants, outcome, files))
+    for file in files:
+        console.print(f"  {file}")
+    for gap in gaps:
+        console.print(f"  [yellow]not written[/yellow]: {gap}")
+    console.print(Rule("Audit trail"))
+    if problems:
+        for problem in problems:
+            console.print(f"  {problem}")
+        console.print(f"[red]audit trail NOT intact: {len(problems)} problem(s)[/red]")
+        raise typer.Exit(1)
+    console.print("audit trail intact (hash chain and replay against the data tables)")
+    where = path if path is not None else url
+    console.print(Rule("Next"))
+    console.print(f"Open the same trial in the web application:  mexards serve --db {where}")
+    console.print(f"Check its audit trail again:                 mexards audit verify --db {where}")
+    console.print(f"Done in {time.perf_counter() - began:.1f} s.")
