@@ -16,6 +16,8 @@ from mexards.api.participant import DoseLevelRead
 from mexards.domain.cohort import Cohort, DLTAdjudication
 from mexards.domain.dose import DoseLevel
 from mexards.domain.identifier import ParticipantId
+from mexards.dosefinding.table import BOINTable, decision_table
+from mexards.protocol.model import Protocol
 from mexards.services import escalation, read_model
 
 router = APIRouter(prefix="/api", tags=["escalation"], responses=PROBLEM_RESPONSES)
@@ -29,8 +31,17 @@ class EscalationLevelRead(BaseModel):
     cohorts: list[int]
 
 
+class DecisionTableRead(BaseModel):
+    """The design's decision table before any data: BOIN boundaries per cohort, the 3+3 rules, or for a
+    model-based design the decisions over the next two cohorts."""
+
+    columns: list[str]
+    rows: list[list[str]]
+
+
 class EscalationBoardRead(BaseModel):
     design: str
+    decision_table: DecisionTableRead
     levels: list[EscalationLevelRead]
     recommended_dose: DoseLevelRead | None
     should_continue: bool
@@ -99,9 +110,45 @@ def level_read(level: DoseLevel | None) -> DoseLevelRead | None:
     return None if level is None else DoseLevelRead(index=level.index, dose_particles=level.dose_particles)
 
 
-def board_read(board: read_model.EscalationBoard) -> EscalationBoardRead:
+def design_table(protocol: Protocol) -> DecisionTableRead:
+    """The protocol design's decision table (:func:`mexards.dosefinding.table.decision_table`), as text."""
+    phase1 = escalation.phase1_of(protocol)
+    cohorts = max(1, phase1.max_sample_size // phase1.cohort_size)
+    table = decision_table(escalation.phase1_design(protocol), cohorts, phase1.cohort_size)
+    if isinstance(table, BOINTable):
+        columns = ["patients", "escalate if DLTs <=", "de-escalate if DLTs >=", "eliminate if DLTs >="]
+        rows = [
+            [
+                str(r.n),
+                str(r.escalate_max),
+                str(r.deescalate_min),
+                "" if r.eliminate_min is None else str(r.eliminate_min),
+            ]
+            for r in table.per_cohort
+        ]
+        return DecisionTableRead(columns=columns, rows=rows)
+    if isinstance(table, tuple):
+        return DecisionTableRead(
+            columns=["patients at the dose", "DLTs", "decision"],
+            rows=[[str(r.patients), str(r.dlts), r.action] for r in table],
+        )
+    return DecisionTableRead(
+        columns=["outcomes so far", "next dose", "continue"],
+        rows=[
+            [
+                node.outcomes or "(start)",
+                "" if node.recommended_dose is None else str(node.recommended_dose),
+                "yes" if node.should_continue else "no",
+            ]
+            for node in table.walk()
+        ],
+    )
+
+
+def board_read(board: read_model.EscalationBoard, protocol: Protocol) -> EscalationBoardRead:
     return EscalationBoardRead(
         design=board.design,
+        decision_table=design_table(protocol),
         levels=[
             EscalationLevelRead(
                 dose_level=DoseLevelRead(
@@ -167,7 +214,7 @@ def _cohort(uow: UoWDep, actor: ActorDep, number: int) -> CohortRead:
     summary="Dose levels, patients and DLTs per level, and the design's recommendation with its reason",
 )
 def board(actor: ActorDep, uow: UoWDep, protocol: ProtocolDep) -> EscalationBoardRead:
-    return board_read(read_model.escalation_board(uow, actor, protocol))
+    return board_read(read_model.escalation_board(uow, actor, protocol), protocol)
 
 
 @router.get("/cohorts", response_model=list[CohortRead], summary="Phase 1 cohorts")

@@ -5,10 +5,41 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from mexards.web import dashboard, session
+from mexards.web import (
+    admin,
+    audit,
+    crf,
+    dashboard,
+    escalation,
+    participant,
+    query,
+    randomization,
+    report,
+    safety,
+    screening,
+    session,
+    treatment,
+)
 from mexards.web.render import STATIC, html_error
 
-ROUTERS = (session.router, dashboard.router)
+ROUTERS = tuple(
+    module.router
+    for module in (
+        session,
+        dashboard,
+        participant,
+        screening,
+        treatment,
+        crf,
+        safety,
+        randomization,
+        escalation,
+        query,
+        audit,
+        report,
+        admin,
+    )
+)
 """Every page router."""
 
 

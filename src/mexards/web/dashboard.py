@@ -4,13 +4,14 @@ with its reason, overdue visits, open queries and SAE clocks, for the sites the 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from mexards.api import lookup
 from mexards.api.deps import ContainerDep
 from mexards.domain.errors import NotFoundError, PermissionDeniedError
+from mexards.domain.query import QueryState
 from mexards.services import read_model
 from mexards.services.policy import Action, is_allowed
 from mexards.web.render import render
@@ -42,9 +43,10 @@ def dashboard(request: Request, actor: WebActor, container: ContainerDep) -> Res
     for summary in summaries:
         if summary.state in ("dosing", "follow_up", "phase1_assigned", "randomized"):
             for item in _timeline(container, actor, summary.participant_id):
-                if item.status == "scheduled" and item.window_end is not None and item.window_end < today:
+                if item.status == "planned" and item.window_end is not None and item.window_end < today:
                     overdue_visits.append((summary.participant_id.value, item))
     counts = read_model.consort_counts(container.unit_of_work(), actor)
+    open_queries = lookup.queries(container.unit_of_work(), actor, state=QueryState.OPEN)
     return render(
         request,
         "dashboard.html",
@@ -59,6 +61,7 @@ def dashboard(request: Request, actor: WebActor, container: ContainerDep) -> Res
             "overdue_visits": overdue_visits,
             "counts": counts,
             "today": today,
+            "open_queries": open_queries,
         },
     )
 
@@ -70,6 +73,3 @@ def _timeline(
         return read_model.visit_timeline(container.unit_of_work(), actor, participant_id)  # type: ignore[arg-type]
     except (NotFoundError, PermissionDeniedError):
         return []
-
-
-__all__ = ["date", "router"]
