@@ -55,6 +55,23 @@ def test_the_demo_verifies_its_audit_trail_and_says_how_to_open_it(runs: tuple[P
     assert "audit trail intact" in verified.stdout
 
 
+def test_the_cast_has_accounts_that_log_in_with_the_demo_password(runs: tuple[Path, Path, str]) -> None:
+    from mexards import bootstrap
+    from mexards.api.password import Argon2PasswordHasher
+    from mexards.cli.demo import DEMO_PASSWORD
+    from mexards.services import account
+
+    assert "log in as one of admin, demo-admin, demo-pi" in " ".join(runs[2].split())
+    database = bootstrap.open_database(str(runs[0] / "mexards-demo.sqlite"), upgrade=False)
+    try:
+        accounts = bootstrap.account_unit_of_work_factory(database)
+        issued = account.login(accounts(), Argon2PasswordHasher(), "demo-pharmacist", DEMO_PASSWORD, "api")
+        assert issued.user.role.value == "pharmacist"
+        assert bootstrap.audit_problems(database) == []
+    finally:
+        database.dispose()
+
+
 def test_the_same_seed_gives_the_same_outputs_byte_for_byte_except_transport_file_headers(
     runs: tuple[Path, Path, str],
 ) -> None:

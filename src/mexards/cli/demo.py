@@ -35,6 +35,8 @@ DEFAULT_OUT = Path("mexards-demo")
 DATABASE_FILE = "mexards-demo.sqlite"
 MANIFEST_FILE = "demo.json"
 DEFAULT_PHASE2 = 60
+DEMO_PASSWORD = "mexards-demo-2025!"
+"""The password of every user of the demo database (``admin`` and the cast): for this local demo only."""
 
 
 def register(app: typer.Typer) -> None:
@@ -69,6 +71,23 @@ def _database(db: str | None, out: Path) -> tuple[str, Path | None]:
     if path.exists():
         raise ValidationError("db", "must be a new database file: it exists already", db)
     return db, path
+
+
+def _seed_accounts(container: bootstrap.Container, cast: insilico.Cast) -> list[str]:
+    """Accounts for the administrator ``admin`` and every user of the cast, so that ``mexards serve`` can log
+    them in (created through the account use cases, at the start of the trial calendar)."""
+    from mexards.api.password import Argon2PasswordHasher
+    from mexards.services import account
+
+    hasher = Argon2PasswordHasher()
+    accounts = bootstrap.account_unit_of_work_factory(container.database, container.clock)
+    admin = account.ensure_administrator(accounts(), hasher, DEMO_PASSWORD)
+    if admin is None:
+        raise ValidationError("db", "must be a new database: it has user accounts already")
+    for actor in cast.actors:
+        account.create_user(accounts(), hasher, admin.actor, actor.user_id.value,
+                            cast.printed_names[actor.user_id.value], actor.role, actor.site_ids, DEMO_PASSWORD)
+    return [account.ADMINISTRATOR_ID, *(a.user_id.value for a in cast.actors)]
 
 
 def _exports(protocol: Protocol, out: Path, outcome: insilico.InSilicoOutcome) -> tuple[list[Path], list[str]]:
@@ -164,11 +183,13 @@ def demo(
         clock = insilico.SimulatedClock()
         container = bootstrap.build_container(url, clock=clock)
         try:
+            cast = insilico.Cast.for_site()
+            users = _seed_accounts(container, cast)
             columns = (TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
             with Progress(*columns, console=console, transient=False) as progress:
                 outcome = insilico.run_insilico_trial(
                     container.unit_of_work, protocol, loaded, patients, np.random.default_rng(conduct_seed), clock,
-                    phase2_participants=participants, on_progress=_Bars(progress),
+                    phase2_participants=participants, cast=cast, on_progress=_Bars(progress),
                 )  # fmt: skip
             problems = bootstrap.audit_problems(container.database)
         finally:
@@ -192,5 +213,6 @@ def demo(
     where = path if path is not None else url
     console.print(Rule("Next"))
     console.print(f"Open the same trial in the web application:  mexards serve --db {where}")
+    console.print(f"  and log in as one of {', '.join(users)} with the demo password {DEMO_PASSWORD}")
     console.print(f"Check its audit trail again:                 mexards audit verify --db {where}")
     console.print(f"Done in {time.perf_counter() - began:.1f} s.")
