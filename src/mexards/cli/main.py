@@ -13,6 +13,7 @@ from mexards.cli import (
     export,
     protocol,
     randomization,
+    report,
     score,
     screen,
     simulate,
@@ -45,6 +46,6 @@ def _root(
 
 for module in (
     protocol, screen, score, dosefinding, simulate, trial_simulation,
-    database, audit, randomization, demo, export,
+    database, audit, randomization, demo, export, report,
 ):
     module.register(app)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -48,7 +49,7 @@ TERMS = ("Fever", "Hypoxia", "Cough", "Nausea", "Hypotension", "Bronchospasm", "
 class SimulatedTrial:
     """What the simulation did, for the tests to compare the outputs with."""
 
-    uow: FakeUnitOfWork
+    uow: Any
     phase1: list[ParticipantId]
     phase2: list[ParticipantId]
     ineligible: int = 0
@@ -140,13 +141,16 @@ def _finish(steps: TrialSteps, rng: random.Random, pid: ParticipantId, fate: str
     sim.completed.append(pid)
 
 
-def simulate_trial(phase2_size: int = 12, seed: int = 7, *, lock: bool = True) -> SimulatedTrial:
+def simulate_trial(
+    phase2_size: int = 12, seed: int = 7, *, lock: bool = True, uow: Any = None, clock: FakeClock | None = None
+) -> SimulatedTrial:
     """A whole MEXARDS trial through the use cases: 3+3 Phase 1 (MTD L2), screening failures, ``phase2_size``
     randomised participants with CRFs, AEs, deaths, withdrawals, losses; then recruitment closed and, if
-    ``lock``, the database locked."""
+    ``lock``, the database locked. ``uow`` (re-entered for every use case) and its ``clock`` default to the
+    in-memory fake; a SQL unit of work built on a FakeClock works the same way."""
     rng = random.Random(seed)
-    clock = FakeClock()
-    uow = FakeUnitOfWork(FakeStore(), clock)
+    clock = clock or FakeClock()
+    uow = uow if uow is not None else FakeUnitOfWork(FakeStore(), clock)
     steps = TrialSteps(uow, clock)
     steps.start()
     trial.change_trial_status(uow, ADMIN, TrialAction.OPEN_RECRUITMENT)
