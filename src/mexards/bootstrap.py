@@ -15,6 +15,7 @@ from mexards.config import Settings
 from mexards.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
 from mexards.domain.identifier import SiteId, UserId
 from mexards.domain.role import Actor, Role
+from mexards.persistence import backup as backup_archive
 from mexards.persistence import migration
 from mexards.persistence.account import account_unit_of_work_factory as account_unit_of_work_factory
 from mexards.persistence.audit import MASK, AuditProblem, AuditRow, is_blinded_field, record_event, verify_audit
@@ -66,6 +67,26 @@ def upgrade_schema(db: Database) -> None:
 def audit_problems(db: Database) -> list[AuditProblem]:
     with db.sessions() as session:
         return verify_audit(session)
+
+
+def backup_database(url_or_path: str | None, out: Path) -> backup_archive.BackupManifest:
+    """Back up the database (SQLite online backup; ``pg_dump`` on PostgreSQL) into the new archive ``out``."""
+    db = open_database(url_or_path, upgrade=False)
+    try:
+        return backup_archive.backup(db, out)
+    finally:
+        db.dispose()
+
+
+def restore_database(
+    url_or_path: str | None, source: Path, *, replace: bool = False
+) -> backup_archive.RestoreReport:
+    """Restore the archive ``source`` into the database and verify it (row counts, audit head and chain)."""
+    db = open_database(url_or_path, upgrade=False)
+    try:
+        return backup_archive.restore(db, source, replace=replace)
+    finally:
+        db.dispose()
 
 
 class SystemClock:
