@@ -36,10 +36,15 @@ def test_the_demo_summarises_the_protocol_then_runs_the_trial(runs: tuple[Path, 
 
 def test_the_demo_writes_the_database_exports_and_manifest(runs: tuple[Path, Path, str]) -> None:
     folder = runs[0]
-    expected = ["mexards-demo.sqlite", "odm/NCT04602104_odm.xml", "sdtm/ts.xpt", "sdtm/ts.csv",
+    expected = ["mexards-demo.sqlite", "report.html", "report.pdf", "consort.svg", "consort.png",
+                "registry_results.json", "odm/NCT04602104_odm.xml", "sdtm/ts.xpt", "sdtm/ts.csv",
                 "fhir/NCT04602104_fhir_bundle.json", "registry/NCT04602104_protocol_section.json", "demo.json"]
     for name in expected:
         assert (folder / name).is_file(), name
+    results = json.loads((folder / "registry_results.json").read_text())["resultsSection"]
+    groups = [g["title"] for g in results["participantFlowModule"]["groups"]]
+    assert "Phase 2: control group" in groups  # by arm: the database is locked, read by the unblinded statistician
+    assert "<svg" in (folder / "report.html").read_text()
     manifest = json.loads((folder / "demo.json").read_text())
     assert manifest["randomized"] == 6 and manifest["seed"] == 3 and manifest["scenario"] == "mexards"
     assert sum(manifest["by_state"].values()) == manifest["screened"]

@@ -10,8 +10,12 @@ clock; the exports into ``--out``; the audit-trail verification. The same seed g
 from __future__ import annotations
 
 import json
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,21 +94,45 @@ def _seed_accounts(container: bootstrap.Container, cast: insilico.Cast) -> list[
     return [account.ADMINISTRATOR_ID, *(a.user_id.value for a in cast.actors)]
 
 
-def _exports(protocol: Protocol, out: Path, outcome: insilico.InSilicoOutcome) -> tuple[list[Path], list[str]]:
-    """The standard exports (written and validated by ``mexards.reporting``); and what is not available."""
+@contextmanager
+def _reproducible(moment: datetime) -> Iterator[None]:
+    """Figures written as at ``moment``: matplotlib's SVG element ids from a fixed salt and the PDF creation date
+    from ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention matplotlib follows), so that the same seed
+    gives the same report files."""
+    import matplotlib
+
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+    try:
+        with matplotlib.rc_context({"svg.hashsalt": "mexards-demo"}):
+            yield
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def _exports(
+    container: bootstrap.Container, cast: insilico.Cast, protocol: Protocol, out: Path,
+    outcome: insilico.InSilicoOutcome,
+) -> list[Path]:
+    """The results report and registry results (by arm: the database is locked and the reader is the unblinded
+    statistician) and the standard exports, each validated by ``mexards.reporting`` before it is written."""
     from mexards.reporting import write_fhir, write_odm, write_registry, write_sdtm
+    from mexards.reporting.report import write_report
 
     created = outcome.locked_at
-    paths = [
+    with _reproducible(created):
+        report = write_report(container.unit_of_work(), cast.unblinded_statistician, protocol, out,
+                              by_arm=outcome.randomized > 0)
+    return [
+        *report,
         *write_odm(protocol, out / "odm", created_at=created),
         *write_sdtm(protocol, out / "sdtm"),
         *write_fhir(protocol, out / "fhir", created_at=created),
         *write_registry(protocol, out / "registry"),
     ]
-    gaps = [
-        "report.html and the registry results section: the results report is not available in this version",
-    ]
-    return paths, gaps
 
 
 def _outcome_table(outcome: insilico.InSilicoOutcome) -> Table:
@@ -191,18 +219,15 @@ def demo(
                     container.unit_of_work, protocol, loaded, patients, np.random.default_rng(conduct_seed), clock,
                     phase2_participants=participants, cast=cast, on_progress=_Bars(progress),
                 )  # fmt: skip
+            console.print(_outcome_table(outcome))
+            console.print(Rule("Report and exports"))
+            files = _exports(container, cast, protocol, out, outcome)
             problems = bootstrap.audit_problems(container.database)
         finally:
             container.dispose()
-    console.print(_outcome_table(outcome))
-    console.print(Rule("Report and exports"))
-    with reported_errors():
-        files, gaps = _exports(protocol, out, outcome)
     files.append(_manifest(out, seed, outcome.design, loaded.name, participants, outcome, files))
     for file in files:
         console.print(f"  {file}")
-    for gap in gaps:
-        console.print(f"  [yellow]not written[/yellow]: {gap}")
     console.print(Rule("Audit trail"))
     if problems:
         for problem in problems:
