@@ -16,6 +16,7 @@ from mexards.cli import (
     report,
     score,
     screen,
+    serve,
     simulate,
     trial_simulation,
 )
@@ -46,6 +47,6 @@ def _root(
 
 for module in (
     protocol, screen, score, dosefinding, simulate, trial_simulation,
-    database, audit, randomization, demo, export, report,
+    database, audit, randomization, demo, export, serve, report,
 ):
     module.register(app)

@@ -12,10 +12,12 @@ from mexards.api import lookup
 from mexards.api.deps import ContainerDep
 from mexards.domain.errors import NotFoundError, PermissionDeniedError
 from mexards.domain.query import QueryState
-from mexards.services import read_model
+from mexards.protocol.catalog import builtin_protocol, list_builtin_protocols
+from mexards.services import read_model, trial
 from mexards.services.policy import Action, is_allowed
-from mexards.web.render import render
-from mexards.web.session import WebActor
+from mexards.web.form import form_fields
+from mexards.web.render import redirect, render
+from mexards.web.session import CheckedActor, WebActor
 
 router = APIRouter(include_in_schema=False)
 
@@ -25,7 +27,7 @@ def dashboard(request: Request, actor: WebActor, container: ContainerDep) -> Res
     try:
         protocol = container.protocol()
     except NotFoundError:
-        return render(request, "no_trial.html", {"nav": "dashboard"})
+        return render(request, "no_trial.html", {"nav": "dashboard", "protocols": list_builtin_protocols()})
     summaries = read_model.participant_summaries(container.unit_of_work(), actor, protocol)
     by_phase_site = Counter((s.phase, s.site_id.value) for s in summaries if s.phase is not None)
     sites = sorted({s.site_id.value for s in summaries})
@@ -73,3 +75,16 @@ def _timeline(
         return read_model.visit_timeline(container.unit_of_work(), actor, participant_id)  # type: ignore[arg-type]
     except (NotFoundError, PermissionDeniedError):
         return []
+
+
+@router.post("/trial/start")
+async def start(request: Request, actor: CheckedActor, container: ContainerDep) -> Response:
+    """Start the trial under a built-in protocol (administrators; once per database)."""
+    fields = await form_fields(request)
+    trial.start_trial(
+        container.unit_of_work(),
+        actor,
+        builtin_protocol(fields.get("protocol_id", "")),
+        fields.get("protocol_version", ""),
+    )
+    return redirect("/", request)

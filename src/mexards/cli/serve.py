@@ -1,0 +1,107 @@
+"""``mexards serve``: the web UI and the REST API on one server (uvicorn).
+
+On first start (a database without any account) an administrator ``admin`` is created; its password is
+``MEXARDS_ADMIN_PASSWORD`` or, if that is not set, a random one printed once. With ``--protocol`` the trial is
+started under that built-in protocol if the database has none yet. In production the settings refuse to load
+with the default secret or without an administrator password (``mexards.config.Settings``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import typer
+import uvicorn
+from pydantic import ValidationError as SettingsError
+
+from mexards import bootstrap
+from mexards.api.app import build_container, create_app
+from mexards.cli.database import DB_OPTION
+from mexards.cli.failure import EXIT_INVALID, reported_errors
+from mexards.config import Settings
+from mexards.domain.errors import ConflictError
+from mexards.protocol.catalog import builtin_protocol
+from mexards.services import account, trial
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    app: Any
+    generated_password: str | None
+    """The administrator's password if it was generated now (to print once)."""
+    administrator_created: bool
+    trial_started: bool
+
+
+def load_settings(db: str | None) -> Settings:
+    """Settings from the environment, with ``--db`` taking precedence; refusals become ``field: rule``."""
+    try:
+        return Settings(database_url=bootstrap.database_url(db)) if db else Settings()
+    except SettingsError as exc:
+        for error in exc.errors():
+            message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+            typer.echo(message if ":" in message else f"settings: {message}", err=True)
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+def generated_password() -> str:
+    """A random administrator password that meets the password policy (20 URL-safe characters)."""
+    while True:
+        candidate = secrets.token_urlsafe(15)
+        try:
+            account.check_password(candidate, account.ADMINISTRATOR_ID)
+        except Exception:
+            continue
+        return candidate
+
+
+def prepare(settings: Settings, protocol_id: str | None = None, protocol_version: str = "1.0") -> Prepared:
+    """Open the database, create the first administrator if there is no account, start the trial if asked."""
+    container = build_container(settings)
+    password = settings.admin_password or generated_password()
+    admin = account.ensure_administrator(container.account_unit_of_work(), container.hasher, password)
+    started = False
+    if protocol_id:
+        actor = admin.actor if admin is not None else account.SYSTEM_ACTOR
+        try:
+            trial.start_trial(
+                container.unit_of_work(), actor, builtin_protocol(protocol_id), protocol_version
+            )
+            started = True
+        except ConflictError:
+            started = False
+    generated = password if admin is not None and not settings.admin_password else None
+    return Prepared(create_app(container=container), generated, admin is not None, started)
+
+
+def serve(
+    db: str | None = DB_OPTION,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    protocol: str | None = typer.Option(
+        None, "--protocol", help="Start the trial under this built-in protocol if none is started yet."
+    ),
+    protocol_version: str = typer.Option(
+        "1.0", "--protocol-version", help="Protocol version of a new trial."
+    ),
+) -> None:
+    """Start the web UI and the REST API (OpenAPI at /docs) on the database."""
+    settings = load_settings(db)
+    with reported_errors():
+        prepared = prepare(settings, protocol, protocol_version)
+    if prepared.administrator_created:
+        typer.echo("created the administrator account 'admin'")
+        if prepared.generated_password is not None:
+            typer.echo(
+                f"its password (shown once, change it after logging in): {prepared.generated_password}"
+            )
+    if prepared.trial_started:
+        typer.echo(f"started trial {protocol} (protocol version {protocol_version})")
+    typer.echo(f"serving on http://{host}:{port}/  (API documentation: http://{host}:{port}/docs)")
+    uvicorn.run(prepared.app, host=host, port=port, log_level="info")
