@@ -10,8 +10,9 @@ Times (all UTC): AEs start 0.5-13 h after the day's dose (a DLT event 1 h after 
 2 h post-inhalation window); the investigator learns of an AE 0.5-6 h after onset; serious AEs are reported
 to the sponsor 2-20 h later (within the 24 h clock), SUSARs to the regulator 3-6 days later (within 7 days);
 non-fatal AEs resolve 1 to 2 + 2 x grade days after onset; a death happens 2-14 h after the day's dose time.
-Visits of Days 1-7 are recorded at 16:00 of their day; later visits on a day drawn uniformly within their
-window. These are conduct assumptions of the demonstration, not outcomes (no source).
+Visits of Days 1-7 are recorded at 11:00 of their day, after the dose is logged (the day's blood gas is drawn
+at 09:00, before the dose); later visits on a day drawn uniformly within their window. These are conduct
+assumptions of the demonstration, not outcomes (no source).
 """
 
 from __future__ import annotations
@@ -154,7 +155,7 @@ class SubjectCare:
     def _visit_time(self, subject: Subject, planned: Visit) -> datetime:
         day = planned.planned_day.value
         if day <= DOSING_DAYS:
-            return subject.day(day) + timedelta(hours=6)
+            return subject.day(day) + timedelta(hours=1)
         shift = int(self.calendar.rng.integers(-planned.window.days_before, planned.window.days_after + 1))
         return subject.day(day + shift) + timedelta(hours=1)
 

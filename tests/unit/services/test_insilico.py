@@ -186,8 +186,10 @@ def test_crfs_follow_the_schedule_and_their_derived_scores_are_computed(trial_ru
     sofa = [r for r in records if r.form_id == "sofa"]
     assert sofa and all(r.derived["sofa_complete"] is True for r in sofa)
     assert all("pf_ratio" in r.derived for r in records if r.form_id == "blood_gas")
+    treated = {p.participant_id for p in trial_run.rows("participants") if p.first_dose_at is not None}
     ended = {r.participant_id for r in records if r.form_id == "end_of_study"}
-    assert ended == {p.participant_id for p in trial_run.rows("participants") if p.first_dose_at is not None}
+    baseline = {r.participant_id for r in records if r.form_id == "blood_gas" and r.visit_code == "d1"}
+    assert ended == treated == baseline  # everyone dosed has a Day 1 (pre-dose) blood gas and an end of study
 
 
 def test_serious_adverse_events_are_reported_to_the_sponsor_within_24_hours(trial_run: Run) -> None:
