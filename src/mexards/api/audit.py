@@ -4,7 +4,9 @@ AUD-6).
 - Who may read it: administrators, monitors, principal investigators and investigators, statisticians and
   the unblinded statistician (AUD-7 audit-trail review); coordinators, pharmacists and DSMB members do not.
 - Blinded fields (a slot's arm, the block structure, the list's seed) are masked for everyone unless an
-  unblinded role asks for the unblinded view, which is itself recorded in the trail (BLD-5).
+  unblinded role asks for the unblinded view, which is itself recorded in the trail (BLD-5); blinded roles
+  do not see the sealed list's own entries at all (RND-1: the list is stored access-restricted), nor the
+  names of masked fields.
 - Site scope: a site-bound user sees only entries about participants of their sites, plus entries about no
   participant (trial, cohorts, the list). An entry is attributed to a participant by its entity id, or by the
   ``participant_id`` its record was inserted with.
@@ -39,6 +41,8 @@ AUDIT_READERS = frozenset(
     }
 )
 _ACCESS = "account_access"
+_SEALED_LIST = frozenset({"allocation_list", "allocation_slot"})
+_MASK = "[blinded]"
 _WHOLE_TRAIL = 1_000_000
 
 
@@ -73,6 +77,10 @@ def _participant_of(entry: Any, owners: dict[tuple[str, str], str]) -> str | Non
     return value if isinstance(value, str) else None
 
 
+def _unmasked(changes: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in changes.items() if v != _MASK and v != [_MASK, _MASK]}
+
+
 def scoped_entries(entries: list[Any], actor: Actor, visible: set[str] | None) -> list[AuditEntryRead]:
     """The entries ``actor`` may see, newest first, each with the participant it concerns."""
     owners: dict[tuple[str, str], str] = {}
@@ -88,6 +96,8 @@ def scoped_entries(entries: list[Any], actor: Actor, visible: set[str] | None) -
             and entry.entity_id != actor.user_id.value
         ):
             continue
+        if actor.is_blinded and entry.entity in _SEALED_LIST:
+            continue
         participant = _participant_of(entry, owners) if entry.entity != _ACCESS else None
         if visible is not None and participant is not None and participant not in visible:
             continue
@@ -101,7 +111,7 @@ def scoped_entries(entries: list[Any], actor: Actor, visible: set[str] | None) -
                 entity=entry.entity,
                 entity_id=entry.entity_id,
                 participant_id=participant,
-                changes=entry.changes,
+                changes=_unmasked(entry.changes) if actor.is_blinded else entry.changes,
                 reason=entry.reason,
                 software_version=entry.software_version,
             )
