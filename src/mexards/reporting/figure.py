@@ -16,6 +16,7 @@ import io
 import math
 import re
 import textwrap
+from typing import Any
 
 from matplotlib.figure import Figure
 from scipy import stats
@@ -116,8 +117,15 @@ def pf_trajectories(results: Results) -> Figure:
     axes.set_xlabel("Study day")
     axes.set_ylabel("PaO2/FiO2 (mmHg)")
     axes.set_title("PaO2/FiO2 over time: mean and 95% CI", fontsize=10)
-    axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    _legend_or_note(axes, "No PaO2/FiO2 recorded")
     return figure
+
+
+def _legend_or_note(axes: Any, note: str) -> None:
+    if axes.get_legend_handles_labels()[0]:
+        axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    else:
+        axes.text(0.5, 0.5, note, ha="center", va="center", transform=axes.transAxes)
 
 
 def survival_curves(results: Results) -> Figure:
@@ -147,7 +155,7 @@ def survival_curves(results: Results) -> Figure:
     if results.log_rank is not None:
         title += f" (log-rank p = {results.log_rank.p_value:.3f})"
     axes.set_title(title, fontsize=10)
-    axes.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    _legend_or_note(axes, "No vital status recorded")
     return figure
 
 

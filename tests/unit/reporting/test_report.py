@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from mexards.domain.errors import PermissionDeniedError
 from mexards.reporting.report import CAPTIONS, build_report, render_html, write_report
 from mexards.services import safety
 from mexards.services.results import analysis_dataset
-from tests.unit.services.conftest import INVESTIGATOR, PROTOCOL, STATISTICIAN, UNBLINDED_STATISTICIAN
+from tests.unit.services.conftest import INVESTIGATOR, PROTOCOL, STATISTICIAN, UNBLINDED_STATISTICIAN, TrialSteps
+from tests.unit.services.fake import FakeClock, FakeStore, FakeUnitOfWork
 from tests.unit.services.test_results import SimulatedTrial, simulate_trial
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?!#|data:)|<link|<script|@import|url\((?!#)""", re.IGNORECASE)
@@ -72,3 +74,17 @@ def test_the_pdf_has_a_page_per_figure_and_table(sim: SimulatedTrial, tmp_path: 
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     report = build_report(PROTOCOL, analysis_dataset(sim.uow, STATISTICIAN, PROTOCOL))
     assert pages >= 2 + len(CAPTIONS) + len(report.results.tables)
+
+
+def test_a_trial_with_one_enrolled_participant_and_no_data_still_gives_every_file(tmp_path: Path) -> None:
+    clock = FakeClock()
+    uow = FakeUnitOfWork(FakeStore(), clock)
+    steps = TrialSteps(uow, clock)
+    steps.start()
+    steps.enrolled()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. an empty plot legend
+        paths = write_report(uow, STATISTICIAN, PROTOCOL, tmp_path)
+    assert all(p.stat().st_size > 0 for p in paths)
+    html = (tmp_path / "report.html").read_text()
+    assert "Not assigned (n=1)" in html and "Awaiting assignment (n=1)" in html
