@@ -50,10 +50,14 @@ def register(app: typer.Typer) -> None:
 
 @dataclass
 class _Bars:
-    """Rich progress bars fed by the runner's progress reports."""
+    """Rich progress bars fed by the runner's progress reports, one per stage in the order of the trial."""
 
     progress: Progress
     tasks: dict[str, TaskID] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for stage in ("Phase 1", "Phase 2", "Follow-up", "Database lock"):
+            self.tasks[stage] = self.progress.add_task(stage, total=None)
 
     def __call__(self, report: insilico.Progress) -> None:
         task = self.tasks.get(report.stage)

@@ -404,6 +404,8 @@ class _Runner:
 
     def declare_mtd(self) -> None:
         c = self.cast
+        treated = sum(1 for s in self.subjects if s.phase == 1)
+        self.progress("Phase 1", treated, treated)
         board = read_model.escalation_board(self.uow(), c.statistician, self.protocol)
         rationale = f"{board.design} finished: {board.reason}"
         declaration = mtd.declare_mtd(

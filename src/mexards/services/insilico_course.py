@@ -94,6 +94,7 @@ class Subject:
     stopped_after_day: int | None = None
     dosing_done: bool = False
     died_at: datetime | None = None
+    completed: bool = False
 
     def day(self, study_day: int) -> datetime:
         """The time of the day's dose (10:00 of that study day)."""
@@ -231,6 +232,7 @@ class SubjectCare:
             return
         self._end_of_study(subject, "completed")
         participant.complete_participant(cal.uow(), c.coordinator, subject.participant_id)
+        subject.completed = True
         cal.participant_done(subject)
 
     def _end_of_study(self, subject: Subject, status: str) -> None:
@@ -282,8 +284,12 @@ class SubjectCare:
             safety.resolve_adverse_event(cal.uow(), cal.cast.investigator, adverse_event_id, cal.clock.now())
 
     def death(self, subject: Subject) -> None:
+        """The participant dies now; a death after completion (the Day 60 visit may be up to 3 days early) is
+        outside the study and not recorded."""
         cal = self.calendar
         now = cal.clock.now()
+        if subject.completed:
+            return
         subject.died_at = now
         assert subject.course is not None and subject.course.death_day is not None
         fatal = AdverseEventDraw(DEATH_TERM, 5, subject.course.death_day, Relatedness.NOT_RELATED.value, True,
