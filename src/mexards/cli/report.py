@@ -35,7 +35,7 @@ def report(
     protocol: str | None = typer.Option(None, "--protocol", help="Protocol id or file (default: the trial's)."),
 ) -> None:
     """Build the results report, the CONSORT diagram and the registry results section of the trial."""
-    from mexards.reporting.report import write_report  # noqa: PLC0415 - plotting loads only when used
+    from mexards.reporting.report import write_report  # plotting loads only when used
 
     with reported_errors():
         container = bootstrap.build_container(db, upgrade=False)
