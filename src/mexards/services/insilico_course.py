@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -42,13 +42,11 @@ from mexards.services.insilico_form import (
     sofa_values,
     split_sofa_points,
 )
+from mexards.services.insilico_setting import Cast, SimulatedClock
 from mexards.services.port import UnitOfWork
 from mexards.simulation.ards_patient import AdverseEventDraw, PatientCourse, VirtualPatient, patient_course
 from mexards.simulation.trial_course import TreatmentModel
 from mexards.simulation.trial_scenario import TrialScenario
-
-if TYPE_CHECKING:
-    from mexards.services.insilico import Cast, SimulatedClock
 
 DOSING_DAYS = 7
 DEATH_TERM = "Acute respiratory distress syndrome"

@@ -18,7 +18,6 @@ save (``services.crf``), so this module turns the course back into inputs:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -232,8 +231,3 @@ def extubation_date(course: PatientCourse, day_one: date, last_day: int) -> date
     if course.extubation_day is None or course.extubation_day > last_day:
         return None
     return date.fromordinal(day_one.toordinal() + course.extubation_day - 1)
-
-
-def ventilated_on(course: PatientCourse, days: Sequence[int]) -> tuple[int, ...]:
-    """The study days among ``days`` on invasive ventilation."""
-    return tuple(d for d in days if d in course.ventilated_days)
