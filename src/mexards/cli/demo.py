@@ -30,9 +30,11 @@ from mexards import bootstrap
 from mexards.cli.failure import reported_errors
 from mexards.cli.protocol import render_summary
 from mexards.domain.errors import ValidationError
+from mexards.domain.role import Actor
 from mexards.protocol import resolve_protocol
 from mexards.protocol.model import Protocol
 from mexards.services import insilico
+from mexards.services.port import Reauthentication
 from mexards.simulation.trial_scenario import load_trial_scenario
 
 DEFAULT_OUT = Path("mexards-demo")
@@ -81,7 +83,23 @@ def _database(db: str | None, out: Path) -> tuple[str, Path | None]:
     return db, path
 
 
-def _seed_accounts(container: bootstrap.Container, cast: insilico.Cast) -> list[str]:
+@dataclass(frozen=True)
+class _Accounts:
+    """The demo's user accounts: ``admin`` and the cast, all with :data:`DEMO_PASSWORD`."""
+
+    container: bootstrap.Container
+    users: tuple[str, ...]
+
+    def reauthenticate(self, actor: Actor) -> Reauthentication:
+        """The signer re-enters the password (the account use case checks it and logs the re-authentication)."""
+        from mexards.api.password import Argon2PasswordHasher
+        from mexards.services import account
+
+        accounts = bootstrap.account_unit_of_work_factory(self.container.database, self.container.clock)
+        return account.reauthenticate(accounts(), Argon2PasswordHasher(), actor, DEMO_PASSWORD, "mexards demo")
+
+
+def _seed_accounts(container: bootstrap.Container, cast: insilico.Cast) -> _Accounts:
     """Accounts for the administrator ``admin`` and every user of the cast, so that ``mexards serve`` can log
     them in (created through the account use cases, at the start of the trial calendar)."""
     from mexards.api.password import Argon2PasswordHasher
@@ -95,7 +113,7 @@ def _seed_accounts(container: bootstrap.Container, cast: insilico.Cast) -> list[
     for actor in cast.actors:
         account.create_user(accounts(), hasher, admin.actor, actor.user_id.value,
                             cast.printed_names[actor.user_id.value], actor.role, actor.site_ids, DEMO_PASSWORD)
-    return [account.ADMINISTRATOR_ID, *(a.user_id.value for a in cast.actors)]
+    return _Accounts(container, (account.ADMINISTRATOR_ID, *(a.user_id.value for a in cast.actors)))
 
 
 @contextmanager
@@ -216,12 +234,13 @@ def demo(
         container = bootstrap.build_container(url, clock=clock)
         try:
             cast = insilico.Cast.for_site()
-            users = _seed_accounts(container, cast)
+            accounts = _seed_accounts(container, cast)
             columns = (TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
             with Progress(*columns, console=console, transient=False) as progress:
                 outcome = insilico.run_insilico_trial(
                     container.unit_of_work, protocol, loaded, patients, np.random.default_rng(conduct_seed), clock,
                     phase2_participants=participants, cast=cast, on_progress=_Bars(progress),
+                    reauthenticate=accounts.reauthenticate,
                 )  # fmt: skip
             console.print(_outcome_table(outcome))
             console.print(Rule("Report and exports"))
@@ -242,6 +261,6 @@ def demo(
     where = path if path is not None else url
     console.print(Rule("Next"))
     console.print(f"Open the same trial in the web application:  mexards serve --db {where}")
-    console.print(f"  and log in as one of {', '.join(users)} with the demo password {DEMO_PASSWORD}")
+    console.print(f"  and log in as one of {', '.join(accounts.users)} with the demo password {DEMO_PASSWORD}")
     console.print(f"Check its audit trail again:                 mexards audit verify --db {where}")
     console.print(f"Done in {time.perf_counter() - began:.1f} s.")

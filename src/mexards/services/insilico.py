@@ -137,9 +137,11 @@ class _Runner:
         phase2_participants: int,
         cast: Cast,
         on_progress: Callable[[Progress], None] | None,
+        reauthenticate: Callable[[Actor], Reauthentication] | None,
     ) -> None:
         self.new_uow, self.protocol, self.scenario, self.rng, self.clock = uow_factory, protocol, scenario, rng, clock
         self.cast, self.on_progress = cast, on_progress
+        self.reauthenticate = reauthenticate or (lambda actor: reauthentication(actor, clock))
         self.phase1 = escalation.phase1_of(protocol)
         allocation.phase2_of(protocol)
         self.target = phase2_participants
@@ -339,7 +341,7 @@ class _Runner:
         declaration = mtd.declare_mtd(
             self.uow(), c.statistician, self.protocol, rationale=rationale[:1000],
             printed_name=c.printed_names[c.statistician.user_id.value],
-            reauthentication=reauthentication(c.statistician, self.clock),
+            reauthentication=self.reauthenticate(c.statistician),
         )
         self.declaration_id = declaration.declaration_id
         self.at(self.clock.now() + timedelta(days=1), self.approve_mtd)
@@ -350,7 +352,7 @@ class _Runner:
         declaration = mtd.approve_mtd(
             self.uow(), c.principal_investigator, self.declaration_id,
             printed_name=c.printed_names[c.principal_investigator.user_id.value],
-            reauthentication=reauthentication(c.principal_investigator, self.clock),
+            reauthentication=self.reauthenticate(c.principal_investigator),
         )
         if declaration.mtd is None:
             trial.change_trial_status(self.uow(), c.administrator, TrialAction.TERMINATE)
@@ -453,15 +455,18 @@ def run_insilico_trial(
     phase2_participants: int,
     cast: Cast | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    reauthenticate: Callable[[Actor], Reauthentication] | None = None,
 ) -> InSilicoOutcome:
     """Run a whole trial of ``protocol`` on a fresh database (see the module docstring).
 
     ``uow_factory`` makes a fresh unit of work per use case, whose clock must be ``clock``; ``patients`` are
     screened in order (give enough: about ``(18 + phase2_participants) / eligibility_probability`` and a
     margin; running out is a ConflictError); ``rng`` draws the conduct (consent signers, event times, visit
-    days, SOFA split, the allocation list's seed). The result is deterministic for the same inputs."""
+    days, SOFA split, the allocation list's seed); ``reauthenticate`` gives the evidence that a signer re-entered
+    their password (``services.account.reauthenticate`` when the cast has accounts; by default the evidence is
+    made at the clock's time). The result is deterministic for the same inputs."""
     if isinstance(phase2_participants, bool) or not isinstance(phase2_participants, int) or phase2_participants < 3:
         raise ValidationError("phase2_participants", "must be a whole number, at least 3", phase2_participants)
     runner = _Runner(uow_factory, protocol, scenario, patients, rng, clock, phase2_participants,
-                     cast or Cast.for_site(), on_progress)
+                     cast or Cast.for_site(), on_progress, reauthenticate)
     return runner.run()
