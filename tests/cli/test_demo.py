@@ -70,6 +70,9 @@ def test_the_cast_has_accounts_that_log_in_with_the_demo_password(runs: tuple[Pa
     database = bootstrap.open_database(str(runs[0] / "mexards-demo.sqlite"), upgrade=False)
     try:
         accounts = bootstrap.account_unit_of_work_factory(database)
+        reauthenticated = {e.actor_id for e in bootstrap.audit_log(database, entity="account_access", limit=500)
+                           if e.action == "reauthenticated"}
+        assert reauthenticated == {"demo-statistician", "demo-pi"}  # the two MTD signatures
         issued = account.login(accounts(), Argon2PasswordHasher(), "demo-pharmacist", DEMO_PASSWORD, "api")
         assert issued.user.role.value == "pharmacist"
         assert bootstrap.audit_problems(database) == []
