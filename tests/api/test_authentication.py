@@ -179,3 +179,19 @@ def test_changing_ones_own_password_needs_the_current_one(fresh: Session) -> Non
     )
     assert login(fresh, "coord1").status_code == 401
     assert login(fresh, "coord1", "Another-Horse-43!").status_code == 200
+
+
+def test_account_changes_and_logins_leave_the_audit_trail_intact(fresh: Session) -> None:
+    from mexards import bootstrap
+
+    fresh.post("admin1", "/api/users", {"user_id": "nurse9", "display_name": "Nurse", "role": "coordinator",
+                                        "site_ids": ["S01"], "password": PASSWORD})
+    fresh.client.patch("/api/users/nurse9", json={"reason": "second site", "site_ids": ["S01", "S02"]},
+                       headers=fresh.headers("admin1"))
+    login(fresh, "nurse9", "Wrong-Horse-00!")
+    login(fresh, "nurse9")
+    database = bootstrap.open_database(fresh.container.settings.database_url, upgrade=False)
+    try:
+        assert bootstrap.audit_problems(database) == []
+    finally:
+        database.dispose()
