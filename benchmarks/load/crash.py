@@ -1,0 +1,246 @@
+"""The crash suite: writers drive screenings, CRF saves and doses through the REST API while a fault strikes
+at random moments (the server SIGKILLed and restarted, PostgreSQL backends terminated, or the database server
+itself stopped in immediate mode and restarted). Afterwards every write is checked against what the client
+saw:
+
+- acknowledged (2xx seen): present, complete, with exactly the values sent;
+- refused (4xx seen): absent;
+- unknown (no response, or a 5xx during a fault): present completely or absent completely, never in part;
+- and ``mexards audit verify`` passes (chain intact, tables equal to the replayed trail), SQLite's
+  ``integrity_check`` is ``ok``.
+
+Durability rests on SQLite WAL with ``synchronous=FULL`` and on PostgreSQL's WAL (fsync on commit): a commit
+is acknowledged only after it is on disk (21 CFR 11.10(c); SQLite "Atomic Commit" and "WAL" documents;
+PostgreSQL manual, chapter 30 "Reliability and the Write-Ahead Log").
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from benchmarks.load import payload
+from benchmarks.load.client import Client, NoAnswer
+from benchmarks.load.trial import PreparedTrial
+
+ACKNOWLEDGED, REFUSED, UNKNOWN = "acknowledged", "refused", "unknown"
+
+
+@dataclass
+class Attempt:
+    """One write as the client saw it."""
+
+    kind: str
+    participant_id: str
+    key: str
+    body: dict[str, Any]
+    outcome: str = UNKNOWN
+    status: int | None = None
+
+
+@dataclass
+class CrashReport:
+    faults: int = 0
+    seconds: float = 0.0
+    restart_seconds: list[float] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    server_errors: int = 0
+
+    def counts(self) -> Counter[tuple[str, str]]:
+        return Counter((a.kind, a.outcome) for a in self.attempts)
+
+    @property
+    def acknowledged(self) -> int:
+        return sum(1 for a in self.attempts if a.outcome == ACKNOWLEDGED)
+
+    @property
+    def unknown(self) -> int:
+        return sum(1 for a in self.attempts if a.outcome == UNKNOWN)
+
+
+class Writer(threading.Thread):
+    """A coordinator writing as fast as the server lets it: new screenings, CRF saves, the next dose."""
+
+    def __init__(
+        self,
+        port: int,
+        prepared: PreparedTrial,
+        coordinator: str,
+        number: int,
+        up: threading.Event,
+        stop: threading.Event,
+        seed: int,
+        kinds: tuple[str, ...] = ("screening", "crf", "dose"),
+    ) -> None:
+        super().__init__(daemon=True, name=f"writer-{coordinator}")
+        self.client = Client(port, address=f"10.1.0.{number}", timeout=20)
+        self.prepared, self.coordinator = prepared, coordinator
+        self.site = prepared.coordinators[coordinator]
+        self.up, self.stop = up, stop
+        self.rng = random.Random(seed)
+        self.kinds = kinds
+        self.attempts: list[Attempt] = []
+        self.next_day = {pid: 1 for pid in prepared.randomized[coordinator]}
+        self.resync: set[str] = set()
+        self.sequence = 0
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            if not self.up.wait(timeout=0.2):
+                continue
+            try:
+                self.step()
+            except NoAnswer:
+                time.sleep(0.01)
+
+    def ensure_login(self) -> None:
+        if self.client.token is None:
+            reply = self.client.login(self.coordinator, self.prepared.password)
+            if not reply.ok:
+                raise NoAnswer(f"login refused with {reply.status}")
+
+    def send(self, attempt: Attempt, method: str, path: str) -> None:
+        self.attempts.append(attempt)
+        reply = self.client.request(method, path, attempt.body)  # NoAnswer leaves the outcome unknown
+        attempt.status = reply.status
+        if reply.status == 401:
+            self.client.token = None
+            attempt.outcome = REFUSED
+        elif reply.ok:
+            attempt.outcome = ACKNOWLEDGED
+        elif reply.status < 500:
+            attempt.outcome = REFUSED
+
+    def step(self) -> None:
+        self.ensure_login()
+        dosing_left = any(day <= 7 for day in self.next_day.values())
+        kind = self.rng.choice([k for k in self.kinds if k != "dose" or dosing_left] or ["crf"])
+        self.sequence += 1
+        if kind == "screening":
+            pid = f"{self.coordinator.upper()}-N{self.sequence:05d}"
+            self.send(
+                Attempt("screening", pid, pid, payload.screening(pid, self.site)), "POST", "/api/screenings"
+            )
+        elif kind == "crf":
+            pid = self.rng.choice(self.prepared.randomized[self.coordinator])
+            form_id, body = payload.crf(self.rng)
+            visit = f"v{self.sequence:05d}"
+            attempt = Attempt("crf", pid, f"{form_id}/{visit}", body)
+            self.send(attempt, "PUT", f"/api/participants/{pid}/crfs/{form_id}/{visit}")
+        else:
+            pid = self.rng.choice([pid for pid, day in self.next_day.items() if day <= 7])
+            if pid in self.resync:
+                reply = self.client.request("GET", f"/api/participants/{pid}/administrations")
+                if not reply.ok:
+                    return
+                days = [item["study_day"] for item in reply.body]
+                self.next_day[pid] = max(days, default=0) + 1
+                self.resync.discard(pid)
+                if self.next_day[pid] > 7:
+                    return
+            day = self.next_day[pid]
+            attempt = Attempt("dose", pid, str(day), payload.dose(day, self.rng))
+            try:
+                self.send(attempt, "POST", f"/api/participants/{pid}/administrations")
+            finally:
+                if attempt.outcome == ACKNOWLEDGED:
+                    self.next_day[pid] = day + 1
+                else:
+                    self.resync.add(pid)
+
+
+def run_with_faults(
+    port: int,
+    prepared: PreparedTrial,
+    fault: Callable[[], float],
+    faults: int,
+    *,
+    writers: int = 4,
+    seed: int = 1,
+    between: tuple[float, float] = (0.3, 1.2),
+    time_limit: float = 600.0,
+) -> CrashReport:
+    """Run ``writers`` writers and strike ``fault`` (which returns the seconds until the service is back)
+    ``faults`` times at random moments, within ``time_limit`` seconds."""
+    rng = random.Random(seed)
+    up, stop = threading.Event(), threading.Event()
+    up.set()
+    coordinators = list(prepared.coordinators)
+    threads = [Writer(port, prepared, coordinators[n % len(coordinators)], n + 1, up, stop, seed * 1000 + n)
+               for n in range(writers)]  # fmt: skip
+    report = CrashReport()
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(faults):
+            if time.monotonic() - began > time_limit:
+                break
+            time.sleep(rng.uniform(*between))
+            up.clear()
+            report.restart_seconds.append(fault())
+            report.faults += 1
+            up.set()
+        time.sleep(between[1])
+    finally:
+        stop.set()
+        up.set()
+        for thread in threads:
+            thread.join(timeout=60)
+            thread.client.close()
+    report.seconds = time.monotonic() - began
+    report.attempts = [a for t in threads for a in t.attempts]
+    report.server_errors = sum(1 for a in report.attempts if a.status is not None and a.status >= 500)
+    return report
+
+
+def _same(sent: Any, stored: Any) -> bool:
+    if sent == stored or str(sent) == str(stored):
+        return True
+    try:
+        return Decimal(str(sent)) == Decimal(str(stored))
+    except InvalidOperation:
+        return False
+
+
+def check_writes(container: Any, attempts: list[Attempt]) -> list[str]:
+    """Every difference between the store and what the client saw (see the module docstring)."""
+    from mexards.domain.identifier import ParticipantId
+
+    problems: list[str] = []
+    with container.unit_of_work() as uow:
+        for a in attempts:
+            pid = ParticipantId(a.participant_id)
+            if a.kind == "screening":
+                participant, logged = uow.participants.find(pid), uow.screening_log.find(pid)
+                present, complete = participant is not None, (participant is None) == (logged is None)
+                exact = True
+            elif a.kind == "crf":
+                form_id, visit = a.key.split("/")
+                record = uow.crf_records.find(pid, form_id, visit)
+                present, complete = record is not None, True
+                values = a.body["values"]
+                exact = record is None or (
+                    set(record.values) == set(values)
+                    and all(_same(values[k], record.values[k]) for k in values)
+                )
+            else:
+                day = int(a.key)
+                given = [x for x in uow.administrations.list(pid) if x.study_day.value == day]
+                dosed = day in uow.participants.get(pid).dosed_days
+                present, complete, exact = bool(given), bool(given) == dosed, len(given) <= 1
+            where = f"{a.kind} {a.participant_id} {a.key} ({a.outcome}, HTTP {a.status})"
+            if not complete or not exact:
+                problems.append(f"{where}: stored in part or with other values")
+            if a.outcome == ACKNOWLEDGED and not present:
+                problems.append(f"{where}: acknowledged but lost")
+            if a.outcome == REFUSED and present and a.status != 409:
+                problems.append(f"{where}: refused but stored")
+    return problems
