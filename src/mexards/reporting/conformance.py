@@ -17,6 +17,16 @@ CDISC CORE is not available offline, so these rules are implemented here, each n
 - ``TS-VALUE``: each TS row has a value or a null flavor, not both; ``TS-PARM``: the required parameters
   (:data:`~mexards.reporting.terminology.TS_REQUIRED`) are present;
 - ``TA-TE``: every element in TA is defined in TE; ``TV-TA``: every arm in TV is an arm of TA.
+
+Subject-level domains (DM, DS, EX, AE, VS, LB, SV) add:
+
+- ``SD-ISO8601`` on every ``--DTC`` variable; ``SD-CT`` on the coded variables of :data:`SUBJECT_CODELISTS`
+  (SEX, AGEU, ARMNRS, COUNTRY, DSCAT, DSDECOD, EXROUTE, EXDOSFRM, AESER and the seriousness flags, AETOXGR,
+  AEREL, AEOUT, VSTESTCD, VSORRESU, LBTESTCD, --LOBXFL, SVOCCUR, EPOCH);
+- ``SD-SEQ`` via the natural keys: ``--SEQ`` unique within ``USUBJID``;
+- ``SD-USUBJID``: every subject of a domain is in DM; ``SD-VISITNUM``: every planned ``VISITNUM`` is in TV
+  (unplanned visits are numbered above 100);
+- ``DM-TA``: ``ARMCD``/``ACTARMCD`` are arms of TA (with the matching ``ARM``) or the masked arm BLINDED.
 """
 
 from __future__ import annotations
@@ -28,17 +38,33 @@ from dataclasses import dataclass
 from mexards.domain.errors import ValidationError, ValidationErrors
 from mexards.reporting.dataset import DOMAIN_KEYS, DOMAIN_VARIABLES, MAX_LENGTHS, Dataset
 from mexards.reporting.terminology import (
+    ARM_NULL_REASONS,
+    CAUSALITY,
+    COUNTRY_TERMS,
+    DISPOSITION_CATEGORIES,
+    DSDECOD_TERMS,
     EPOCH_EXTENSIONS,
     EPOCH_TERMS,
     IE_CATEGORIES,
+    LB_TEST_CODES,
+    MASKED_ARM,
+    NO_YES_TERMS,
     NULL_FLAVORS,
+    OUTCOME_TERMS,
+    ROUTES,
+    TOXICITY_GRADES,
     TS_CODELISTS,
     TS_DATES,
     TS_DURATIONS,
     TS_PARAMETERS,
     TS_REQUIRED,
+    VITAL_SIGNS,
+    VS_UNITS,
 )
 
+SUBJECT_DOMAINS = ("DM", "DS", "EX", "AE", "VS", "LB", "SV")
+UNPLANNED_VISITNUM = 100
+"""Visit numbers above this are unplanned visits, not in TV."""
 _NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,7}$")
 _ISO_DATE = re.compile(
     r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3])(:[0-5]\d(:[0-5]\d(\.\d+)?)?)?"
@@ -152,9 +178,51 @@ def _term(ds: Dataset, variable: str, number: int, value: object, allowed: tuple
                     "warning" if extensible else "error")]
 
 
+_EPOCHS = (EPOCH_TERMS + EPOCH_EXTENSIONS, True, "EPOCH")
+SUBJECT_CODELISTS: dict[tuple[str, str], tuple[tuple[str, ...], bool, str]] = {
+    ("DM", "SEX"): (("M", "F", "U", "UNDIFFERENTIATED"), False, "SEX (C66731)"),
+    ("DM", "AGEU"): (("YEARS", "MONTHS", "WEEKS", "DAYS", "HOURS"), False, "AGEU (C66781)"),
+    ("DM", "DTHFL"): (("Y",), False, "NY (C66742), Y only"),
+    ("DM", "ARMNRS"): (ARM_NULL_REASONS, True, "ARMNRS (C142179)"),
+    ("DM", "COUNTRY"): (tuple(sorted(COUNTRY_TERMS)), True, "ISO 3166-1 alpha-3 (known to this system)"),
+    ("DS", "DSCAT"): (DISPOSITION_CATEGORIES, False, "DSCAT (C74558)"),
+    ("DS", "DSDECOD"): (DSDECOD_TERMS, True, "NCOMPLT (C66727) / protocol milestones (C114118)"),
+    ("EX", "EXROUTE"): (tuple(term for _, term, _ in ROUTES), True, "ROUTE (C66729)"),
+    ("EX", "EXDOSFRM"): (("AEROSOL", "SOLUTION", "SUSPENSION", "INJECTION", "TABLET"), True, "FRM (C66726)"),
+    ("EX", "EXDOSFRQ"): (("QD", "BID", "ONCE"), True, "FREQ (C71113)"),
+    ("AE", "AETOXGR"): (TOXICITY_GRADES, False, "CTCAE v5.0 grade"),
+    ("AE", "AEREL"): (tuple(CAUSALITY.values()), False, "AEREL (sponsor-defined)"),
+    ("AE", "AEOUT"): (OUTCOME_TERMS, False, "OUT (C66768)"),
+    ("VS", "VSTESTCD"): (tuple(code for code, _, _ in VITAL_SIGNS.values()), True, "VSTESTCD (C66741)"),
+    ("VS", "VSORRESU"): (VS_UNITS, True, "VSRESU (C66770)"),
+    ("VS", "VSSTRESU"): (VS_UNITS, True, "VSRESU (C66770)"),
+    ("VS", "VSLOBXFL"): (("Y",), False, "NY (C66742), Y only"),
+    ("LB", "LBTESTCD"): (LB_TEST_CODES, True, "LBTESTCD (C65047)"),
+    ("LB", "LBLOBXFL"): (("Y",), False, "NY (C66742), Y only"),
+    ("SV", "SVOCCUR"): (NO_YES_TERMS, False, "NY (C66742)"),
+    **{("AE", flag): (NO_YES_TERMS, False, "NY (C66742)")
+       for flag in ("AESER", "AESCONG", "AESDISAB", "AESDTH", "AESHOSP", "AESLIFE", "AESMIE")},
+    **{(domain, "EPOCH"): _EPOCHS for domain in ("DS", "EX", "AE", "VS", "LB", "SV")},
+}
+"""(domain, variable) -> (allowed terms, extensible?, codelist) for the subject-level domains."""
+
+
+def _subject_terms(ds: Dataset, number: int, row: Mapping[str, object]) -> list[Finding]:
+    found: list[Finding] = []
+    for variable, value in row.items():
+        if variable.endswith("DTC") and not _empty(value) and not is_iso8601_date(str(value)):
+            found.append(Finding(ds.name, variable, number, "SD-ISO8601", "not an ISO 8601 date/time"))
+        rule = SUBJECT_CODELISTS.get((ds.name, variable))
+        if rule is not None:
+            found += _term(ds, variable, number, value, rule[0], rule[1], rule[2])
+    return found
+
+
 def _terminology(ds: Dataset) -> list[Finding]:
     found: list[Finding] = []
     for number, row in enumerate(ds.rows, start=1):
+        if ds.name in SUBJECT_DOMAINS:
+            found += _subject_terms(ds, number, row)
         if ds.name == "TI":
             found += _term(ds, "IECAT", number, row.get("IECAT"), IE_CATEGORIES, False, "IECAT")
         if ds.name == "TA":
@@ -205,6 +273,34 @@ def _cross(datasets: Mapping[str, Dataset]) -> list[Finding]:
         present = set(ts.column("TSPARMCD"))
         found += [Finding("TS", "TSPARMCD", None, "TS-PARM", f"required parameter {code} missing")
                   for code in TS_REQUIRED if code not in present]
+    return found + _subject_cross(datasets)
+
+
+def _subject_cross(datasets: Mapping[str, Dataset]) -> list[Finding]:
+    found: list[Finding] = []
+    dm, ta, tv = datasets.get("DM"), datasets.get("TA"), datasets.get("TV")
+    subjects = set(dm.column("USUBJID")) if dm is not None else None
+    planned = {v for v in tv.column("VISITNUM")} if tv is not None else None
+    for name in SUBJECT_DOMAINS:
+        ds = datasets.get(name)
+        if ds is None:
+            continue
+        for number, row in enumerate(ds.rows, start=1):
+            if subjects is not None and name != "DM" and row.get("USUBJID") not in subjects:
+                found.append(Finding(name, "USUBJID", number, "SD-USUBJID", "subject is not in DM"))
+            visit = row.get("VISITNUM")
+            if planned is not None and isinstance(visit, int | float) and visit <= UNPLANNED_VISITNUM \
+                    and visit not in planned:
+                found.append(Finding(name, "VISITNUM", number, "SD-VISITNUM", f"visit {visit} is not in TV"))
+    if dm is not None and ta is not None:
+        arms = {code: label for code, label in zip(ta.column("ARMCD"), ta.column("ARM"), strict=True)}
+        for number, row in enumerate(dm.rows, start=1):
+            for code_var, label_var in (("ARMCD", "ARM"), ("ACTARMCD", "ACTARM")):
+                code = row.get(code_var)
+                if _empty(code) or (code == MASKED_ARM and row.get(label_var) == MASKED_ARM):
+                    continue
+                if code not in arms or row.get(label_var) != arms[code]:
+                    found.append(Finding("DM", code_var, number, "DM-TA", f"arm {code} is not an arm of TA"))
     return found
 
 

@@ -10,19 +10,23 @@ Structure (CDISC ODM 1.3.2 specification, sections 3.1-3.2; element order as in 
   ``FormRef`` per assessment; forms, item groups, items and code lists come from :mod:`mexards.reporting.crf`
   (data types, ``MeasurementUnitRef``, ``RangeCheck`` and ``CodeListRef``).
 
-Clinical data (``ClinicalData`` elements built later from the services read models) are appended after
-``Study`` by passing them to :func:`odm_document`; the document is validated as a whole.
+Clinical data (:mod:`mexards.reporting.odm_clinical`) come as a :class:`ClinicalPart`: a metadata extension
+(the forms as collected, their code lists, extra study events and the forms each visit holds), the
+``AdminData`` (users and locations the audit records name) and the ``ClinicalData``; they are placed in the
+order of the ``ODM`` element (Study, AdminData, ClinicalData) and the document is validated as a whole.
 
 The validator loads ``ODM1-3-2.xsd`` shipped by odmlib (``odmlib.schema_manager``) with
 ``lxml.etree.XMLSchema`` and reports each violation as ``line N: message`` without namespace noise, then
 checks that every OID reference (StudyEventRef, FormRef, ItemGroupRef, ItemRef, CodeListRef,
-MeasurementUnitRef) resolves, which the XSD does not.
+MeasurementUnitRef) resolves, which the XSD does not; in clinical data, that each study event, form, item group
+and item is one its parent's definition refers to, and that user and location references resolve to AdminData.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -112,8 +116,48 @@ def _code_list(mdv: etree._Element, spec: CodeListSpec) -> None:
         _translated(item, "Decode", decode)
 
 
-def study_element(protocol: Protocol) -> etree._Element:
-    """The ODM ``Study`` element (global variables, units and the metadata version) for ``protocol``."""
+@dataclass(frozen=True)
+class StudyEventSpec:
+    """A study event outside the schedule: ``key`` (OID ``SE.<key>``), name, ODM type and its forms' keys."""
+
+    key: str
+    name: str
+    kind: str
+    form_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class MetadataExtension:
+    """What clinical data add to the metadata version: forms, code lists, events, and forms per visit."""
+
+    forms: tuple[FormSpec, ...] = ()
+    codelists: tuple[CodeListSpec, ...] = ()
+    events: tuple[StudyEventSpec, ...] = ()
+    visit_forms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Visit id -> keys of extension forms that visit holds (FormRefs added to its StudyEventDef)."""
+
+
+@dataclass(frozen=True)
+class ClinicalPart:
+    """Clinical data for :func:`odm_document`: the metadata extension, AdminData and ClinicalData."""
+
+    extension: MetadataExtension
+    admin_data: etree._Element
+    clinical_data: etree._Element
+
+
+def metadata_version_oid(protocol: Protocol) -> str:
+    return f"MDV.{protocol.identification.registry_id}.1"
+
+
+def event_oid(key: str) -> str:
+    return f"SE.{_oid_part(key)}"
+
+
+def study_element(protocol: Protocol, extension: MetadataExtension | None = None) -> etree._Element:
+    """The ODM ``Study`` element (global variables, units and the metadata version) for ``protocol``, with the
+    forms and events of ``extension`` when clinical data follow."""
+    extension = extension or MetadataExtension()
     ident = protocol.identification
     study = etree.Element(f"{{{ODM_NS}}}Study", {"OID": ident.registry_id}, nsmap=_NSMAP)
     variables = _el(study, "GlobalVariables")
@@ -122,46 +166,56 @@ def study_element(protocol: Protocol) -> etree._Element:
     _el(variables, "ProtocolName").text = ident.registry_id
 
     forms = _unique_forms(protocol)
-    units = sorted({item.unit for form in forms.values() for group in form.groups for item in group.items
+    all_forms = [*forms.values(), *extension.forms]
+    units = sorted({item.unit for form in all_forms for group in form.groups for item in group.items
                     if item.unit})
     basic = _el(study, "BasicDefinitions")
     for unit in units:
         _translated(_el(basic, "MeasurementUnit", OID=unit_oid(unit), Name=unit), "Symbol", unit)
 
-    mdv = _el(study, "MetaDataVersion", OID=f"MDV.{ident.registry_id}.1",
+    mdv = _el(study, "MetaDataVersion", OID=metadata_version_oid(protocol),
               Name=f"{ident.registry_id} protocol metadata", Description="Derived from the protocol file")
     odm_protocol = _el(mdv, "Protocol")
     _translated(odm_protocol, "Description", ident.brief_title)
     visits = protocol.schedule.visits if protocol.schedule else ()
     for order, visit in enumerate(visits, start=1):
-        _el(odm_protocol, "StudyEventRef", StudyEventOID=f"SE.{_oid_part(visit.id)}", OrderNumber=str(order),
+        _el(odm_protocol, "StudyEventRef", StudyEventOID=event_oid(visit.id), OrderNumber=str(order),
             Mandatory="Yes")
+    for order, extra in enumerate(extension.events, start=len(visits) + 1):
+        _el(odm_protocol, "StudyEventRef", StudyEventOID=event_oid(extra.key), OrderNumber=str(order),
+            Mandatory="No")
     for visit in visits:
-        event = _el(mdv, "StudyEventDef", OID=f"SE.{_oid_part(visit.id)}", Name=visit.label[:200],
+        event = _el(mdv, "StudyEventDef", OID=event_oid(visit.id), Name=visit.label[:200],
                     Repeating="No", Type="Scheduled")
         _translated(event, "Description", _visit_description(visit))
-        for order, assessment in enumerate(dict.fromkeys(visit.assessments), start=1):
-            _el(event, "FormRef", FormOID=f"F.{forms[assessment].key}", OrderNumber=str(order),
-                Mandatory="Yes")
-    for form in forms.values():
+        keys = [forms[a].key for a in dict.fromkeys(visit.assessments)]
+        extra_keys = [k for k in extension.visit_forms.get(visit.id, ()) if k not in keys]
+        for order, key in enumerate([*keys, *extra_keys], start=1):
+            _el(event, "FormRef", FormOID=f"F.{key}", OrderNumber=str(order),
+                Mandatory="Yes" if order <= len(keys) else "No")
+    for extra in extension.events:
+        event = _el(mdv, "StudyEventDef", OID=event_oid(extra.key), Name=extra.name[:200], Repeating="No",
+                    Type=extra.kind)
+        for order, key in enumerate(extra.form_keys, start=1):
+            _el(event, "FormRef", FormOID=f"F.{key}", OrderNumber=str(order), Mandatory="No")
+    for form in all_forms:
         node = _el(mdv, "FormDef", OID=f"F.{form.key}", Name=form.name, Repeating="No")
         for order, group in enumerate(form.groups, start=1):
             _el(node, "ItemGroupRef", ItemGroupOID=f"IG.{form.key}.{group.key}", OrderNumber=str(order),
                 Mandatory="Yes")
-    for form in forms.values():
+    for form in all_forms:
         for group in form.groups:
             node = _el(mdv, "ItemGroupDef", OID=f"IG.{form.key}.{group.key}", Name=group.name,
                        Repeating="Yes" if group.repeating else "No")
             for order, item in enumerate(group.items, start=1):
                 _el(node, "ItemRef", ItemOID=f"IT.{form.key}.{group.key}.{item.key}", OrderNumber=str(order),
                     Mandatory="Yes" if item.mandatory else "No")
-    for form in forms.values():
+    for form in all_forms:
         for group in form.groups:
             for item in group.items:
                 _item_def(mdv, f"IT.{form.key}.{group.key}.{item.key}", item)
-    used_codelists = {item.codelist for form in forms.values() for group in form.groups
-                      for item in group.items}
-    for spec in codelists_for(protocol):
+    used_codelists = {item.codelist for form in all_forms for group in form.groups for item in group.items}
+    for spec in (*codelists_for(protocol), *extension.codelists):
         if spec.key in used_codelists:
             _code_list(mdv, spec)
     return study
@@ -171,27 +225,28 @@ def odm_document(
     protocol: Protocol,
     *,
     created_at: datetime | None = None,
-    clinical_data: Iterable[etree._Element] = (),
+    clinical: ClinicalPart | None = None,
 ) -> bytes:
-    """The ODM 1.3.2 XML document (UTF-8 bytes) of ``protocol``'s metadata, plus any ``ClinicalData``
-    elements given. ``created_at`` (tz-aware; default now, UTC) fills ``CreationDateTime``."""
+    """The ODM 1.3.2 XML document (UTF-8 bytes) of ``protocol``'s metadata, plus the clinical data when given.
+    ``created_at`` (tz-aware; default now, UTC) fills ``CreationDateTime``."""
     when = created_at or datetime.now(UTC)
     if when.tzinfo is None:
         raise ValidationError("created_at", "must be timezone-aware", when)
     registry_id = protocol.identification.registry_id
     root = etree.Element(f"{{{ODM_NS}}}ODM", {
         "FileType": "Snapshot",
-        "FileOID": f"{registry_id}.metadata",
+        "FileOID": f"{registry_id}.{'metadata' if clinical is None else 'snapshot'}",
         "CreationDateTime": when.isoformat(timespec="seconds"),
         "ODMVersion": "1.3.2",
-        "Granularity": "Metadata" if not clinical_data else "All",
+        "Granularity": "Metadata" if clinical is None else "All",
         "Originator": protocol.identification.sponsor.name,
         "SourceSystem": "mexards",
         "SourceSystemVersion": __version__,
     }, nsmap=_NSMAP)
-    root.append(study_element(protocol))
-    for element in clinical_data:
-        root.append(element)
+    root.append(study_element(protocol, clinical.extension if clinical else None))
+    if clinical is not None:
+        root.append(clinical.admin_data)
+        root.append(clinical.clinical_data)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
 
@@ -224,6 +279,51 @@ def _reference_errors(tree: etree._ElementTree) -> list[str]:
             if node.get(attribute) not in defined:
                 errors.append(f"line {node.sourceline}: {ref_tag} {attribute}='{node.get(attribute)}' "
                               f"refers to no {def_tag}")
+    return errors + _clinical_reference_errors(tree)
+
+
+def _children_refs(tree: etree._ElementTree, def_tag: str, ref_tag: str, attribute: str) -> dict[str, set[str]]:
+    return {str(node.get("OID")): {str(r.get(attribute)) for r in node.iter(f"{{{ODM_NS}}}{ref_tag}")}
+            for node in tree.iter(f"{{{ODM_NS}}}{def_tag}")}
+
+
+_DATA_LEVELS = (
+    ("FormData", "FormOID", "StudyEventData", "StudyEventOID", "StudyEventDef", "FormRef"),
+    ("ItemGroupData", "ItemGroupOID", "FormData", "FormOID", "FormDef", "ItemGroupRef"),
+    ("ItemData", "ItemOID", "ItemGroupData", "ItemGroupOID", "ItemGroupDef", "ItemRef"),
+)
+
+
+def _clinical_reference_errors(tree: etree._ElementTree) -> list[str]:
+    """Clinical data must use the metadata's structure, and audit and site references must resolve."""
+    errors: list[str] = []
+    versions = {node.get("OID") for node in tree.iter(f"{{{ODM_NS}}}MetaDataVersion")}
+    for node in tree.iter(f"{{{ODM_NS}}}ClinicalData"):
+        if node.get("MetaDataVersionOID") not in versions:
+            errors.append(f"line {node.sourceline}: ClinicalData MetaDataVersionOID='"
+                          f"{node.get('MetaDataVersionOID')}' refers to no MetaDataVersion")
+    events = {node.get("OID") for node in tree.iter(f"{{{ODM_NS}}}StudyEventDef")}
+    for node in tree.iter(f"{{{ODM_NS}}}StudyEventData"):
+        if node.get("StudyEventOID") not in events:
+            errors.append(f"line {node.sourceline}: StudyEventData StudyEventOID='{node.get('StudyEventOID')}' "
+                          "refers to no StudyEventDef")
+    for tag, attribute, parent_tag, parent_attribute, def_tag, ref_tag in _DATA_LEVELS:
+        allowed = _children_refs(tree, def_tag, ref_tag, attribute)
+        for node in tree.iter(f"{{{ODM_NS}}}{tag}"):
+            parent = node.getparent()
+            if parent is None or parent.tag != f"{{{ODM_NS}}}{parent_tag}":
+                continue
+            owner = str(parent.get(parent_attribute))
+            if node.get(attribute) not in allowed.get(owner, set()):
+                errors.append(f"line {node.sourceline}: {tag} {attribute}='{node.get(attribute)}' is not part of "
+                              f"{def_tag} {owner}")
+    for ref_tag, attribute, def_tag in (("UserRef", "UserOID", "User"), ("LocationRef", "LocationOID", "Location"),
+                                        ("SiteRef", "LocationOID", "Location")):
+        defined = {node.get("OID") for node in tree.iter(f"{{{ODM_NS}}}{def_tag}")}
+        for node in tree.iter(f"{{{ODM_NS}}}{ref_tag}"):
+            if node.get(attribute) not in defined:
+                errors.append(f"line {node.sourceline}: {ref_tag} {attribute}='{node.get(attribute)}' refers to no "
+                              f"{def_tag}")
     return errors
 
 

@@ -156,3 +156,127 @@ def route_term(route: str) -> tuple[str, str]:
         if any(word in text for word in keywords):
             return term, code
     return route.strip().upper(), ""
+
+
+# Subject-level domains (DM, DS, EX, AE, VS, LB, SV). Codelist names and C-codes: CDISC SDTM Controlled
+# Terminology (NCI EVS); only the terms this system writes are listed, with the codelist's extensibility.
+
+SEX_TERMS: dict[str, str] = {"male": "M", "female": "F"}
+"""CRF sex -> Sex (C66731: M, F, U, UNDIFFERENTIATED)."""
+
+NO_YES_TERMS = ("Y", "N")
+"""No Yes Response (C66742) as SDTM writes it."""
+
+ARM_NULL_REASONS = ("SCREEN FAILURE", "NOT ASSIGNED", "ASSIGNED, NOT TREATED", "UNPLANNED TREATMENT")
+"""Reason Arm and/or Actual Arm is Null (C142179, ARMNRS)."""
+
+MASKED_ARM = "BLINDED"
+"""ARMCD/ARM/ACTARMCD/ACTARM of a randomised participant while the treatment group is masked (our convention:
+the sponsor-defined arm of a blinded transfer; conformance accepts it in place of a TA arm)."""
+
+DISPOSITION_CATEGORIES = ("DISPOSITION EVENT", "PROTOCOL MILESTONE", "OTHER EVENT")
+"""Category for Disposition Event (C74558)."""
+
+DISPOSITION_EVENTS: dict[str, str] = {
+    "completed": "COMPLETED",
+    "died": "DEATH",
+    "withdrawn": "WITHDRAWAL BY SUBJECT",
+    "lost_to_follow_up": "LOST TO FOLLOW-UP",
+    "ineligible": "SCREEN FAILURE",
+}
+"""Participant end state -> Completion/Reason for Non-Completion (C66727, NCOMPLT)."""
+
+PROTOCOL_MILESTONES = ("INFORMED CONSENT OBTAINED", "RANDOMIZED")
+"""Protocol Milestone (C114118) terms written as DS milestones."""
+
+DSDECOD_TERMS = (*dict.fromkeys(DISPOSITION_EVENTS.values()), "ADVERSE EVENT", "PHYSICIAN DECISION",
+                 "WITHDRAWAL BY PARENT/GUARDIAN", "OTHER", *PROTOCOL_MILESTONES)
+"""The allowed DSDECOD values (NCOMPLT C66727 and Protocol Milestone C114118 terms)."""
+
+DOSE_FORM = "AEROSOL"
+"""Pharmaceutical Dosage Form (C66726) of a nebulised dose; other routes take the intervention's form text."""
+
+EXTRT_MASKED = "STUDY DRUG"
+"""EXTRT of a Phase 2 administration while the treatment group is masked (BLD-2)."""
+
+SEVERITY_BY_GRADE = {1: "MILD", 2: "MODERATE", 3: "SEVERE", 4: "SEVERE", 5: "SEVERE"}
+TOXICITY_GRADES = ("1", "2", "3", "4", "5")
+"""AETOXGR: the CTCAE v5.0 grade as text (the grade scale is named in the define document)."""
+
+CAUSALITY: dict[str, str] = {
+    "not_related": "NOT RELATED",
+    "unlikely": "UNLIKELY RELATED",
+    "possible": "POSSIBLY RELATED",
+    "probable": "PROBABLY RELATED",
+    "definite": "RELATED",
+}
+"""Investigator's causality -> AEREL (sponsor-defined codelist: CDISC publishes none for AEREL)."""
+
+OUTCOME_TERMS = ("RECOVERED/RESOLVED", "RECOVERING/RESOLVING", "NOT RECOVERED/NOT RESOLVED",
+                 "RECOVERED/RESOLVED WITH SEQUELAE", "FATAL", "UNKNOWN")
+"""Outcome of Event (C66768, AEOUT)."""
+
+VITAL_SIGNS: dict[str, tuple[str, str, str]] = {
+    "systolic_mmhg": ("SYSBP", "Systolic Blood Pressure", "mmHg"),
+    "diastolic_mmhg": ("DIABP", "Diastolic Blood Pressure", "mmHg"),
+    "heart_rate_per_min": ("PULSE", "Pulse Rate", "beats/min"),
+    "respiratory_rate_per_min": ("RESP", "Respiratory Rate", "breaths/min"),
+    "temperature_celsius": ("TEMP", "Temperature", "C"),
+    "spo2_percent": ("OXYSAT", "Oxygen Saturation", "%"),
+    "weight_kg": ("WEIGHT", "Weight", "kg"),
+    "height_cm": ("HEIGHT", "Height", "cm"),
+}
+"""CRF field -> (VSTESTCD, VSTEST, unit): Vital Signs Test Code/Name (C66741/C67153), Unit (C66770)."""
+
+VS_UNITS = ("mmHg", "beats/min", "breaths/min", "C", "%", "kg", "cm")
+"""Units for Vital Signs Results (C66770) used here."""
+
+TIME_POINTS: dict[str, tuple[str, int]] = {
+    "pre_dose": ("PRE-DOSE", 1), "post_15_min": ("15 MIN POST-DOSE", 2), "post_30_min": ("30 MIN POST-DOSE", 3),
+    "post_1_h": ("1 H POST-DOSE", 4), "post_2_h": ("2 H POST-DOSE", 5), "daily": ("DAILY", 6),
+}
+"""Vital-signs time point -> (VSTPT, VSTPTNUM), sponsor-defined."""
+
+LAB_TESTS: dict[str, tuple[str, str, str, str, str]] = {
+    "leukocytes_10e3_ul": ("WBC", "Leukocytes", "HEMATOLOGY", "BLOOD", "10^3/uL"),
+    "lymphocytes_10e3_ul": ("LYM", "Lymphocytes", "HEMATOLOGY", "BLOOD", "10^3/uL"),
+    "neutrophils_10e3_ul": ("NEUT", "Neutrophils", "HEMATOLOGY", "BLOOD", "10^3/uL"),
+    "platelets_10e3_ul": ("PLAT", "Platelets", "HEMATOLOGY", "BLOOD", "10^3/uL"),
+    "hemoglobin_g_dl": ("HGB", "Hemoglobin", "HEMATOLOGY", "BLOOD", "g/dL"),
+    "inr": ("INR", "Prothrombin Intl. Normalized Ratio", "COAGULATION", "BLOOD", ""),
+    "bilirubin_mg_dl": ("BILI", "Bilirubin", "CHEMISTRY", "SERUM", "mg/dL"),
+    "albumin_g_dl": ("ALB", "Albumin", "CHEMISTRY", "SERUM", "g/dL"),
+    "creatinine_mg_dl": ("CREAT", "Creatinine", "CHEMISTRY", "SERUM", "mg/dL"),
+    "crp_mg_l": ("CRP", "C Reactive Protein", "CHEMISTRY", "SERUM", "mg/L"),
+    "procalcitonin_ng_ml": ("PCT", "Procalcitonin", "CHEMISTRY", "SERUM", "ng/mL"),
+    "d_dimer_mg_l": ("DDIMER", "D-Dimer", "COAGULATION", "PLASMA", "mg/L FEU"),
+    "ferritin_ng_ml": ("FERRITIN", "Ferritin", "CHEMISTRY", "SERUM", "ng/mL"),
+    "il6_pg_ml": ("IL6", "Interleukin 6", "IMMUNOLOGY", "SERUM", "pg/mL"),
+    "il8_pg_ml": ("IL8", "Interleukin 8", "IMMUNOLOGY", "SERUM", "pg/mL"),
+    "tnf_alpha_pg_ml": ("TNFA", "Tumor Necrosis Factor Alpha", "IMMUNOLOGY", "SERUM", "pg/mL"),
+    "pao2_mmhg": ("PO2", "Partial Pressure Oxygen", "BLOOD GAS", "ARTERIAL BLOOD", "mmHg"),
+    "paco2_mmhg": ("PCO2", "Partial Pressure Carbon Dioxide", "BLOOD GAS", "ARTERIAL BLOOD", "mmHg"),
+    "ph": ("PH", "pH", "BLOOD GAS", "ARTERIAL BLOOD", ""),
+}
+"""CRF field -> (LBTESTCD, LBTEST, LBCAT, LBSPEC, unit): Laboratory Test Code/Name (C65047/C67154), Specimen
+Type (C78734), Unit (C71620); LBCAT is sponsor-defined. Labs come from the labs form, blood gases from the
+blood-gas form."""
+
+LB_TEST_CODES = tuple(code for code, *_ in LAB_TESTS.values())
+
+COUNTRY_CODES: dict[str, str] = {
+    "argentina": "ARG", "australia": "AUS", "austria": "AUT", "belgium": "BEL", "brazil": "BRA", "canada": "CAN",
+    "chile": "CHL", "china": "CHN", "colombia": "COL", "czechia": "CZE", "denmark": "DNK", "egypt": "EGY",
+    "finland": "FIN", "france": "FRA", "germany": "DEU", "greece": "GRC", "hong kong": "HKG", "india": "IND",
+    "indonesia": "IDN", "iran": "IRN", "ireland": "IRL", "israel": "ISR", "italy": "ITA", "japan": "JPN",
+    "korea, republic of": "KOR", "south korea": "KOR", "malaysia": "MYS", "mexico": "MEX",
+    "netherlands": "NLD", "new zealand": "NZL", "norway": "NOR", "pakistan": "PAK", "poland": "POL",
+    "portugal": "PRT", "russian federation": "RUS", "saudi arabia": "SAU", "singapore": "SGP",
+    "south africa": "ZAF", "spain": "ESP", "sweden": "SWE", "switzerland": "CHE", "taiwan": "TWN",
+    "thailand": "THA", "turkey": "TUR", "united arab emirates": "ARE", "united kingdom": "GBR",
+    "united states": "USA", "viet nam": "VNM", "vietnam": "VNM",
+}
+"""Registry country name (lower case) -> ISO 3166-1 alpha-3 (DM COUNTRY); an unlisted name is written
+upper-cased and the conformance check warns."""
+
+COUNTRY_TERMS = frozenset(COUNTRY_CODES.values())

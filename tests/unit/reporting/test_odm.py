@@ -9,9 +9,18 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from mexards.domain.adverse_event import Relatedness
 from mexards.domain.errors import ValidationError, ValidationErrors
 from mexards.protocol.model import Protocol
-from mexards.reporting.odm import ODM_NS, ensure_valid_odm, odm_document, odm_errors, study_element
+from mexards.reporting.odm import (
+    ODM_NS,
+    ClinicalPart,
+    MetadataExtension,
+    ensure_valid_odm,
+    odm_document,
+    odm_errors,
+    study_element,
+)
 
 NS = {"odm": ODM_NS}
 
@@ -72,7 +81,7 @@ def test_code_lists_cover_berlin_category_relatedness_and_the_protocol_strata(me
         return [i.get("CodedValue") for i in node.findall("odm:CodeListItem", NS)]
 
     assert {"MILD", "MODERATE", "SEVERE"} <= set(coded("CL.BERLIN_CATEGORY"))
-    assert coded("CL.RELATEDNESS") == ["not_related", "unlikely", "possible", "probable", "definite"]
+    assert coded("CL.RELATEDNESS") == [r.value for r in Relatedness]
     assert coded("CL.STRATUM_BERLIN_SEVERITY") == ["MILD", "MODERATE", "SEVERE"]
 
 
@@ -123,17 +132,22 @@ def test_protocol_text_is_escaped_not_parsed_as_markup(mexards: Protocol) -> Non
     assert _tree(document).find(".//odm:StudyName", NS).text == "A&B"
 
 
-def test_clinical_data_elements_are_appended_and_validated_with_the_document(mexards: Protocol) -> None:
+def test_clinical_data_elements_are_placed_after_the_study_and_validated_with_the_document(
+    mexards: Protocol,
+) -> None:
     clinical = etree.Element(
         f"{{{ODM_NS}}}ClinicalData", StudyOID="NCT04602104", MetaDataVersionOID="MDV.NCT04602104.1"
     )
     etree.SubElement(clinical, f"{{{ODM_NS}}}SubjectData", SubjectKey="001")
-    document = odm_document(mexards, clinical_data=[clinical])
+    admin = etree.Element(f"{{{ODM_NS}}}AdminData")
+    document = odm_document(mexards, clinical=ClinicalPart(MetadataExtension(), admin, clinical))
     assert odm_errors(document) == []
-    assert _tree(document).get("Granularity") == "All"
+    root = _tree(document)
+    assert root.get("Granularity") == "All"
+    assert [etree.QName(child).localname for child in root] == ["Study", "AdminData", "ClinicalData"]
     misplaced = etree.Element(f"{{{ODM_NS}}}ClinicalData", StudyOID="X", MetaDataVersionOID="Y")
     etree.SubElement(misplaced, f"{{{ODM_NS}}}Bogus")
-    assert odm_errors(odm_document(mexards, clinical_data=[misplaced]))
+    assert odm_errors(odm_document(mexards, clinical=ClinicalPart(MetadataExtension(), admin, misplaced)))
 
 
 def test_a_naive_export_time_is_refused(mexards: Protocol) -> None:
