@@ -28,6 +28,7 @@ exports are identical apart from the bundle timestamp.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -221,7 +222,7 @@ def _recruitment(protocol: Protocol) -> dict[str, Any]:
 def _comparison_group(protocol: Protocol, arm: Arm) -> dict[str, Any]:
     interventions = [protocol.intervention(i) for i in arm.interventions]
     return {
-        "linkId": arm.id.replace("_", "-"),
+        "linkId": arm.id.replace("_", "-"),  # fhir_subject.comparison_group_id
         "name": arm.label,
         "type": _coding(ARM_TYPE, _mapped(_ARM_KINDS, arm.kind, f"arms.{arm.id}.kind")),
         "description": "; ".join(i.description or i.name for i in interventions),
@@ -229,8 +230,11 @@ def _comparison_group(protocol: Protocol, arm: Arm) -> dict[str, Any]:
     }
 
 
-def fhir_bundle(protocol: Protocol, *, created_at: datetime | None = None) -> dict[str, Any]:
-    """The ``Bundle`` (type collection): the ResearchStudy, the eligibility Group and one Group per arm.
+def fhir_bundle(
+    protocol: Protocol, *, created_at: datetime | None = None, subjects: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """The ``Bundle`` (type collection): the ResearchStudy, the eligibility Group, one Group per arm, then the
+    participants' resources given in ``subjects`` (see :mod:`mexards.reporting.fhir_subject`).
 
     ``created_at`` (tz-aware; default now, UTC) is the bundle timestamp. The bundle is not yet validated; see
     :func:`ensure_valid_fhir`."""
@@ -238,7 +242,7 @@ def fhir_bundle(protocol: Protocol, *, created_at: datetime | None = None) -> di
     if when.tzinfo is None:
         raise ValidationError("created_at", "must be timezone-aware", when)
     resources = [research_study(protocol), eligibility_group(protocol),
-                 *(arm_group(protocol, arm) for arm in protocol.arms)]
+                 *(arm_group(protocol, arm) for arm in protocol.arms), *subjects]
     return {
         "resourceType": "Bundle",
         "id": _resource_id(protocol, "bundle"),
@@ -260,7 +264,17 @@ def fhir_errors(bundle: dict[str, Any]) -> list[str]:
     urls = {entry.get("fullUrl") for entry in bundle.get("entry", [])}
     errors += [f"{path}: reference {ref} is not in the bundle" for path, ref in _references(bundle, "bundle")
                if ref.startswith("urn:uuid:") and ref not in urls]
-    return errors
+    return errors + _comparison_group_errors(bundle)
+
+
+def _comparison_group_errors(bundle: dict[str, Any]) -> list[str]:
+    """A ResearchSubject's assigned or actual comparison group must be a ``linkId`` of the ResearchStudy."""
+    resources = [entry.get("resource", {}) for entry in bundle.get("entry", []) if isinstance(entry, dict)]
+    groups = {g.get("linkId") for r in resources if r.get("resourceType") == "ResearchStudy"
+              for g in r.get("comparisonGroup", [])}
+    return [f"Bundle.entry[{n}].ResearchSubject.{field}: '{r[field]}' is not a comparisonGroup of the study"
+            for n, r in enumerate(resources) if r.get("resourceType") == "ResearchSubject"
+            for field in ("assignedComparisonGroup", "actualComparisonGroup") if field in r and r[field] not in groups]
 
 
 def _references(node: Any, path: str) -> list[tuple[str, str]]:

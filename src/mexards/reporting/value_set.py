@@ -8,7 +8,9 @@ ResearchStudyPrimaryPurposeType; studyDesign -> StudyDesign (SEVCO); associatedP
 ResearchStudyPartyRole; associatedParty.classifier -> ResearchStudyPartyOrganizationType;
 comparisonGroup.type -> ResearchStudyArmType; outcomeMeasure.type -> ResearchStudyObjectiveType; label.type
 -> TitleType; Group.type -> GroupType and Group.membership -> GroupMembershipBasis (required); Bundle.type
--> BundleType (required).
+-> BundleType (required); ResearchSubject.status -> PublicationStatus (required), progress.type ->
+ResearchSubjectStateType, progress.subjectState -> ResearchSubjectState, progress.milestone ->
+ResearchSubjectMilestone; Patient.gender -> AdministrativeGender (required).
 
 Every coding whose system is one of these code systems must carry a code of that system, and the coded
 elements of ResearchStudy must use the system their value set draws on.
@@ -27,6 +29,9 @@ ORGANIZATION_TYPE = "http://hl7.org/fhir/research-study-party-organization-type"
 PROGRESS = "http://hl7.org/fhir/research-study-status"
 STUDY_DESIGN = "http://hl7.org/fhir/study-design"
 TITLE_TYPE = "http://hl7.org/fhir/title-type"
+SUBJECT_STATE = "http://terminology.hl7.org/CodeSystem/research-subject-state"
+SUBJECT_STATE_TYPE = "http://terminology.hl7.org/CodeSystem/research-subject-state-type"
+SUBJECT_MILESTONE = "http://terminology.hl7.org/CodeSystem/research-subject-milestone"
 
 CODE_SYSTEMS: dict[str, frozenset[str]] = {
     PHASE: frozenset({"n-a", "early-phase-1", "phase-1", "phase-1-phase-2", "phase-2", "phase-2-phase-3",
@@ -50,6 +55,11 @@ CODE_SYSTEMS: dict[str, frozenset[str]] = {
     TITLE_TYPE: frozenset({"primary", "official", "scientific", "plain-language", "subtitle", "short-title",
                            "acronym", "earlier-title", "language", "autotranslated", "human-use",
                            "machine-use", "duplicate-uid"}),
+    SUBJECT_STATE: frozenset({"candidate", "eligible", "follow-up", "ineligible", "not-registered", "off-study",
+                              "on-study", "on-study-intervention", "on-study-observation", "pending-on-study",
+                              "potential-candidate", "screening", "withdrawn"}),
+    SUBJECT_STATE_TYPE: frozenset({"Milestone", "Enrollment"}),
+    SUBJECT_MILESTONE: frozenset({"SignedUp", "Screened", "Randomized"}),
 }
 """Code system -> its codes (FHIR R5 terminology, 5.0.0)."""
 
@@ -57,6 +67,7 @@ PUBLICATION_STATUS = frozenset({"draft", "active", "retired", "unknown"})
 GROUP_TYPE = frozenset({"person", "animal", "practitioner", "device", "careteam", "healthcareservice",
                         "location", "organization", "relatedperson", "specimen"})
 GROUP_MEMBERSHIP = frozenset({"definitional", "enumerated"})
+ADMINISTRATIVE_GENDER = frozenset({"male", "female", "other", "unknown"})
 BUNDLE_TYPE = frozenset({"document", "message", "transaction", "transaction-response", "batch",
                          "batch-response", "history", "searchset", "collection", "subscription-notification"})
 
@@ -131,6 +142,24 @@ def _research_study_errors(study: dict[str, Any], where: str) -> list[str]:
     return errors
 
 
+_SUBJECT_BOUND: dict[str, str] = {
+    "progress[].type": SUBJECT_STATE_TYPE,
+    "progress[].subjectState": SUBJECT_STATE,
+    "progress[].milestone": SUBJECT_MILESTONE,
+}
+"""ResearchSubject element -> the code system its codings must use."""
+
+
+def _research_subject_errors(subject: dict[str, Any], where: str) -> list[str]:
+    errors = _code_error(f"{where}.status", subject.get("status"), PUBLICATION_STATUS, "PublicationStatus")
+    for element, system in _SUBJECT_BOUND.items():
+        for place, concept in _at(subject, element.split("."), where):
+            codings = concept.get("coding", []) if isinstance(concept, dict) else []
+            if not any(isinstance(c, dict) and c.get("system") == system for c in codings):
+                errors.append(f"{place}: must be coded from {system}")
+    return errors
+
+
 def value_set_errors(bundle: dict[str, Any]) -> list[str]:
     """Every code in ``bundle`` that is outside its FHIR R5 value set, as ``path: message`` lines."""
     errors = _code_error("Bundle.type", bundle.get("type"), BUNDLE_TYPE, "BundleType")
@@ -140,6 +169,11 @@ def value_set_errors(bundle: dict[str, Any]) -> list[str]:
         where = f"Bundle.entry[{n}].{kind}"
         if kind == "ResearchStudy":
             errors += _research_study_errors(resource, where)
+        if kind == "ResearchSubject":
+            errors += _research_subject_errors(resource, where)
+        if kind == "Patient" and "gender" in resource:
+            errors += _code_error(f"{where}.gender", resource.get("gender"), ADMINISTRATIVE_GENDER,
+                                  "AdministrativeGender")
         if kind == "Group":
             errors += _code_error(f"{where}.type", resource.get("type"), GROUP_TYPE, "GroupType")
             errors += _code_error(f"{where}.membership", resource.get("membership"), GROUP_MEMBERSHIP,
