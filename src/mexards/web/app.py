@@ -18,6 +18,7 @@ from mexards.web import (
     safety,
     screening,
     session,
+    study_page,
     treatment,
 )
 from mexards.web.render import STATIC, html_error
@@ -38,6 +39,7 @@ ROUTERS = tuple(
         audit,
         report,
         admin,
+        study_page,
     )
 )
 """Every page router."""
