@@ -73,8 +73,8 @@ def _finding(ctx: SubjectContext, prefix: str, pid: object, code: str, name: str
 def _flag_last_before_exposure(ctx: SubjectContext, rows: list[dict[str, Value]], prefix: str) -> None:
     last: dict[tuple[Value, Value], dict[str, Value]] = {}
     for row in rows:
-        pid = str(row["USUBJID"]).removeprefix(f"{ctx.studyid}-")
-        start = dtc(ctx.reference_start(pid))  # type: ignore[arg-type]
+        pid = ctx.participant_of(str(row["USUBJID"]))
+        start = dtc(ctx.reference_start(pid)) if pid is not None else None
         when = row.get(f"{prefix}DTC")
         if start is None or not isinstance(when, str):
             continue

@@ -102,6 +102,12 @@ class SubjectContext:
     def usubjid(self, pid: ParticipantId) -> str:
         return f"{self.studyid}-{pid}"
 
+    def participant_of(self, usubjid: str) -> ParticipantId | None:
+        """The participant id of a ``USUBJID`` this context made."""
+        if not hasattr(self, "_by_usubjid"):
+            self._by_usubjid = {self.usubjid(pid): pid for pid in self.people}
+        return self._by_usubjid.get(usubjid)
+
     def visit(self, code: str) -> tuple[int, str]:
         """``(VISITNUM, VISIT)`` of a visit code (unplanned codes numbered from 101)."""
         if code not in self.visit_number:
@@ -123,11 +129,14 @@ class SubjectContext:
         return delta + 1 if delta >= 0 else delta
 
     def epoch(self, pid: ParticipantId, when: datetime | date | str | None) -> str | None:
+        """The epoch of a date or date-time (before the first dose, to the minute when times are known: the
+        screening epoch)."""
         day = self.study_day(pid, when)
         person = self.people.get(pid)
-        if person is None or _as_date(when) is None:
+        moment, start = dtc(when), dtc(self.reference_start(pid))
+        if person is None or moment is None:
             return None
-        if day is None or day < 1:
+        if day is None or day < 1 or (start is not None and "T" in moment and moment < start):
             return "SCREENING"
         if day > self.last_dosing_day:
             return "FOLLOW-UP"
