@@ -16,6 +16,10 @@ import pytest
 from mexards.domain.errors import ValidationErrors
 from mexards.protocol import builtin_protocol, list_builtin_protocols
 from mexards.reporting.odm import ensure_valid_odm, odm_document, odm_errors
+from mexards.reporting.odm_clinical import clinical_part
+from mexards.services.results import clinical_records
+from tests.unit.reporting.conftest import clinical_trial
+from tests.unit.services.conftest import PROTOCOL, STATISTICIAN
 
 FIXTURES = Path("/work/shared/data/odm")
 CLINICAL = FIXTURES / "openedc_example_clinicaldata_odm.xml"
@@ -43,3 +47,11 @@ def test_the_openedc_metadata_file_is_accepted_by_the_same_check() -> None:
 @pytest.mark.parametrize("registry_id", list_builtin_protocols())
 def test_our_export_is_accepted_by_the_same_check(registry_id: str) -> None:
     assert odm_errors(odm_document(builtin_protocol(registry_id))) == []
+
+
+def test_our_export_with_clinical_data_and_audit_records_is_accepted_by_the_same_check() -> None:
+    sim = clinical_trial(seed=43)
+    document = odm_document(PROTOCOL, clinical=clinical_part(PROTOCOL, clinical_records(sim.uow, STATISTICIAN,
+                                                                                        PROTOCOL)))
+    assert odm_errors(document) == []
+    assert document.count(b"<AuditRecord>") > 0

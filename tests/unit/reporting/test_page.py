@@ -7,7 +7,12 @@ import re
 from html.parser import HTMLParser
 
 from mexards.protocol.model import Protocol
-from mexards.reporting.page import ResultsTable, StudyResults, render_study_page
+from mexards.reporting.page import ResultsTable, StudyResults, posted_results, render_study_page
+from mexards.reporting.registry_results import registry_results_section
+from mexards.reporting.result_table import analyse
+from mexards.services.results import analysis_dataset
+from tests.unit.reporting.conftest import clinical_trial
+from tests.unit.services.conftest import UNBLINDED_STATISTICIAN
 
 
 class _Collector(HTMLParser):
@@ -123,3 +128,26 @@ def test_study_groups_list_each_arm_with_its_interventions(mexards: Protocol) ->
     groups = html[html.index("<h2>Study Groups</h2>") : html.index("<h2>Interventions</h2>")]
     for intervention in mexards.interventions:
         assert f"<strong>{intervention.name}</strong>" in groups
+
+
+def test_released_results_fill_the_page_from_the_registry_results_section(mexards: Protocol) -> None:
+    sim = clinical_trial(seed=37)
+    results = posted_results(sim.uow, mexards)
+    assert results is not None
+    section = registry_results_section(
+        analyse(analysis_dataset(sim.uow, UNBLINDED_STATISTICIAN, mexards, by_arm=True)), mexards)
+    titles = [t.title for t in results.tables]
+    assert titles[:2] == ["Participant flow: Overall Study", "Baseline characteristics"]
+    assert [m["title"] for m in section["outcomeMeasuresModule"]["outcomeMeasures"]] == titles[2:2 + len(
+        section["outcomeMeasuresModule"]["outcomeMeasures"])]
+    flow = results.tables[0]
+    started = next(row for row in flow.rows if row[0] == "STARTED")
+    achievements = section["participantFlowModule"]["periods"][0]["milestones"][0]["achievements"]
+    assert list(started[1:]) == [a["numSubjects"] for a in achievements]
+    assert flow.columns[1:] == tuple(g["title"] for g in section["participantFlowModule"]["groups"])
+    html = render_study_page(mexards, (), results)
+    assert "Results not yet posted" not in html and "Phase 2: control group</th>" in html
+
+
+def test_results_are_not_released_before_the_lock(mexards: Protocol) -> None:
+    assert posted_results(clinical_trial(lock=False, seed=41).uow, mexards) is None
