@@ -8,6 +8,8 @@ Definitions:
   CDISC AESDTH/AESLIFE/AESHOSP/AESDISAB/AESCONG/AESMIE flags (``edc-and-standards.md`` 3.2).
 - Relatedness on the five-point scale; "possible" or stronger is a suspected adverse reaction (ICH E2A II.A.1;
   21 CFR 312.32(a) "reasonable possibility"), the threshold the DLT definition uses (``clinical.md`` 3.9).
+  Site staff may record an event before the investigator's causality assessment: its relatedness is then
+  ``not_assessed`` (not suspected, and not a SUSAR, until an investigator assesses it).
 - SUSAR = serious + suspected + unexpected (ICH E2A; 21 CFR 312.32(c)); clocks in
   :mod:`mexards.domain.reporting_clock`.
 """
@@ -69,6 +71,13 @@ class Relatedness(StrEnum):
     POSSIBLE = "possible"
     PROBABLE = "probable"
     DEFINITE = "definite"
+    NOT_ASSESSED = "not_assessed"
+    """Recorded by site staff; the investigator has not assessed causality yet."""
+
+    @property
+    def is_assessed(self) -> bool:
+        """True once an investigator has judged the causal relationship."""
+        return self is not Relatedness.NOT_ASSESSED
 
     @property
     def is_suspected(self) -> bool:
