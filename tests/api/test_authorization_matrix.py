@@ -1,7 +1,10 @@
 """The authorization matrix: every endpoint, called as every role at site S01, as site staff of another site
 (S02) and anonymously, is allowed or denied as the role split of ``edc-and-standards.md`` 2.2 (SYS-3:
-role-based, site-scoped authority checks on every action), 2.4 (BLD-1: who is unblinded) and the services'
-policy documentation say.
+role-based, site-scoped authority checks on every action), 2.4 (BLD-1: who is unblinded; the DSMB sees
+arm-level aggregates only, ICH E9 4.5) and the services' policy documentation say.
+
+Role and site are checked before state: a caller who may not touch the record gets 403/404 even where the
+state would refuse the change (409), so nobody learns the state of what they may not touch.
 
 Each endpoint runs on its own copy of the built trial. Denied callers go first and must get 403 (role) or 404
 (a record of a site they do not cover: its existence is not revealed); then the allowed callers, the first of
@@ -27,7 +30,10 @@ R = Role
 ALL = frozenset(Role)
 SITE_STAFF = frozenset({R.PRINCIPAL_INVESTIGATOR, R.INVESTIGATOR, R.COORDINATOR})
 INVESTIGATORS = frozenset({R.PRINCIPAL_INVESTIGATOR, R.INVESTIGATOR})
-UNBLINDED = frozenset({R.PHARMACIST, R.UNBLINDED_STATISTICIAN, R.DSMB_MEMBER})
+UNBLINDED = frozenset({R.PHARMACIST, R.UNBLINDED_STATISTICIAN})
+"""Unblinded at the participant level (kit -> arm, a participant's arm, the sealed list)."""
+CLOSED_SESSION = frozenset({R.DSMB_MEMBER})
+"""Results by arm before database lock (the scenario's database is not locked)."""
 SAFETY_READERS = ALL - {R.PHARMACIST}
 AUDIT_READERS = frozenset(
     {
@@ -185,11 +191,12 @@ ENDPOINTS = [
     Endpoint("GET", "/api/escalation", ALL),
     Endpoint("GET", "/api/cohorts", ALL),
     Endpoint("POST", "/api/cohorts", INVESTIGATORS, body=lambda t, u: {}, first=(409,)),
-    # in Phase 2 the phase is refused before the participant's site is looked at
+    # in Phase 2 the phase refuses the assignment, but only after the role and the participant's site
     Endpoint(
         "POST",
         "/api/cohorts/3/participants",
         INVESTIGATORS,
+        site_bound=True,
         body=lambda t, u: {"participant_id": t.enrolled_unrandomized[SITE]},
         first=(409,),
     ),
@@ -304,16 +311,22 @@ ENDPOINTS = [
     Endpoint(
         "POST",
         "/api/participants/{p2}/adverse-events",
-        INVESTIGATORS,
+        SITE_STAFF,
         site_bound=True,
         body=lambda t, u: {
             "term": "Cough",
             "ctcae_grade": 1,
             "onset_at": _now(),
             "investigator_aware_at": _now(),
-            "relatedness": "unlikely",
             "expectedness": "expected",
         },
+    ),
+    Endpoint(
+        "POST",
+        "/api/adverse-events/{ae}/relatedness",
+        INVESTIGATORS,
+        site_bound=True,
+        body=lambda t, u: {"relatedness": "probable", "reason": f"reviewed by {u}"},
     ),
     Endpoint(
         "POST",
@@ -363,6 +376,7 @@ ENDPOINTS = [
     Endpoint("GET", "/api/audit", AUDIT_READERS),
     Endpoint("GET", "/api/reports/audit.csv", AUDIT_READERS),
     Endpoint("GET", "/api/reports/consort", ALL),
+    Endpoint("GET", "/api/reports/results-by-arm", CLOSED_SESSION),
     Endpoint("GET", "/api/reports/participants.csv", ALL),
     Endpoint("GET", "/api/reports/screening-log.csv", ALL),
     Endpoint("GET", "/api/reports/adverse-events.csv", SAFETY_READERS),

@@ -3,6 +3,10 @@ randomizations and one emergency unblinding, every blinded role fetches every AP
 export and a set of error paths, and no response contains a Phase 2 arm code or label, a Phase 2 arm's
 product, an arm field name, the quarter-MTD dose, or (in anything about a Phase 2 participant) the MTD dose.
 
+DSMB members are blinded at the participant level too: they sweep every participant-level endpoint and page;
+only the arm-level aggregates (CONSORT counts by arm, the closed-session result tables) may name arms for
+them, and those name no participant.
+
 The MTD itself is a Phase 1 result (open label, shown on the escalation board with the Phase 1 dose levels),
 so the MTD dose may appear where Phase 1 is shown; it must never be attached to a Phase 2 participant. The
 quarter-MTD dose (4 x 10^8 particles here, no Phase 1 level) must appear nowhere for a blinded user. Unblinded
@@ -93,6 +97,7 @@ GENERAL_URLS = [
     "/api/unblindings",
     "/api/audit?limit=500",
     "/api/reports/consort",
+    "/api/reports/results-by-arm",
     "/api/reports/participants.csv",
     "/api/reports/screening-log.csv",
     "/api/reports/adverse-events.csv",
@@ -107,6 +112,7 @@ GENERAL_URLS = [
     "/queries",
     "/audit",
     "/reports",
+    "/reports/results-by-arm",
     "/admin/users",
     "/reports/participants.csv",
     "/reports/screening-log.csv",
@@ -118,6 +124,13 @@ GENERAL_URLS = [
     "/api/openapi-does-not-exist",
 ]
 ESCALATION_URLS = ("/api/escalation", "/api/cohorts", "/api/mtd-declarations", "/escalation", "/")
+AGGREGATE_URLS = (
+    "/api/reports/consort",
+    "/api/reports/results-by-arm",
+    "/reports",
+    "/reports/results-by-arm",
+)
+"""Arm-level aggregates: a role that sees unblinded aggregates (the DSMB) may find arms there only."""
 """Where Phase 1 (open label) is shown: the MTD dose may appear there as a Phase 1 dose level."""
 
 
@@ -171,10 +184,13 @@ def test_a_blinded_user_sees_no_arm_no_phase2_dose_and_no_kit_to_arm_mapping_any
     everywhere = forbidden_everywhere(session.trial.mtd_particles)
     mtd = renderings(session.trial.mtd_particles)
     fetched = 0
+    aggregates = USERS[user_id].role.sees_unblinded_aggregates
     for url in GENERAL_URLS + phase2_urls(session):
         reply = session.get(user_id, url) if url.startswith("/api") else browser.get(url)
         assert reply.status_code < 500, f"{url}: {reply.status_code}"
         fetched += 1
+        if aggregates and url in AGGREGATE_URLS:
+            continue
         leaks = _leaks(reply.text, everywhere)
         if url in phase2_urls(session):
             leaks += _leaks(reply.text, mtd)
@@ -184,6 +200,26 @@ def test_a_blinded_user_sees_no_arm_no_phase2_dose_and_no_kit_to_arm_mapping_any
         assert reply.status_code < 500, f"{method} {url}: {reply.status_code} {reply.text}"
         assert not _leaks(reply.text, everywhere | mtd), f"{user_id} {method} {url}: {reply.text}"
     assert fetched > 90
+
+
+def test_the_dsmbs_aggregates_name_the_arms_but_no_participant_and_are_audited(
+    unblinded_once: Session,
+) -> None:
+    session = unblinded_once
+    labels = {arm.label for arm in PHASE2_ARMS}
+    report = session.get("dsmb1", "/api/reports/results-by-arm")
+    assert report.status_code == 200 and report.json()["closed_session"] and not report.json()["locked"]
+    assert labels <= {g["title"] for g in report.json()["groups"]}
+    consort = session.get("dsmb1", "/api/reports/consort").json()
+    assert set(consort["by_arm"]) <= {arm.id for arm in PHASE2_ARMS} and sum(consort["by_arm"].values()) > 0
+    page = Browser(session.client.__class__(session.client.app), "dsmb1").get("/reports/results-by-arm")
+    assert page.status_code == 200 and any(label in page.text for label in labels)
+    everyone = session.trial.phase1 + session.trial.phase2[SITE] + session.trial.phase2[OTHER_SITE]
+    for text in (report.text, page.text, str(consort)):
+        assert not [pid for pid in everyone if re.search(rf"(?<![\w-]){re.escape(pid)}(?![\w-])", text)]
+    trail = session.get("admin1", "/api/audit?actor_id=dsmb1&limit=500").json()["items"]
+    assert {"closed_session_report", "data_export"} <= {e["entity"] for e in trail}
+    assert session.get("ustat1", "/api/reports/results-by-arm").status_code == 403
 
 
 def test_blinded_lists_of_participants_carry_no_dose_for_phase2_participants(unblinded_once: Session) -> None:

@@ -2,9 +2,9 @@
 copy of the built trial (Phase 2 recruiting).
 
 A coordinator logs in, screens an eligible and an ineligible patient (the live eligibility panel shows each
-criterion), records consent, enrols and randomizes the eligible one and records the first dose; an
-investigator records an adverse event (the services policy leaves relatedness, and so the AE record, to
-investigators); the pharmacist sees the arm of the new kit; screenshots of the dashboard and the escalation
+criterion), records consent, enrols and randomizes the eligible one, records the first dose and an adverse
+event (relatedness "not assessed": the form offers no relatedness to a coordinator); an investigator assesses
+its relatedness; the pharmacist sees the arm of the new kit; screenshots of the dashboard and the escalation
 board are saved under ``test-artifacts/``.
 """
 
@@ -172,21 +172,27 @@ def test_a_coordinator_screens_enrols_randomizes_and_doses_and_the_pharmacist_se
     for label in ARM_LABELS:
         assert label not in page.content()
 
-    # an adverse event, recorded by the site's investigator
+    # an adverse event, recorded by the coordinator: relatedness is left to an investigator
+    page.get_by_role("link", name="Record an adverse event").click()
+    assert page.get_by_label("Relatedness to study product").count() == 0
+    page.get_by_label("Term (CTCAE v5)").fill("Cough")
+    page.get_by_label("CTCAE grade").select_option("1")
+    page.get_by_label("Onset (UTC)").fill(local(datetime.now(UTC)))
+    page.get_by_label("Site aware at (UTC; starts the SAE clock)").fill(local(datetime.now(UTC)))
+    page.get_by_label("Expectedness").select_option("expected")
+    page.get_by_role("button", name="Record adverse event").click()
+    assert "Adverse event recorded" in page.locator("#messages").inner_text()
+    cell = page.locator("td[id^='relatedness-']", has_text="Not assessed")
+    assert cell.count() == 1 and "Cough" in page.content()
+
+    # the site's investigator assesses the relatedness of the recorded event
     investigator = log_in(browser, server, "inv1")
     investigator.goto(f"{server}/participants/S01-B02")
-    investigator.get_by_role("link", name="Record an adverse event").click()
-    investigator.get_by_label("Term (CTCAE v5)").fill("Cough")
-    investigator.get_by_label("CTCAE grade").select_option("1")
-    investigator.get_by_label("Onset (UTC)").fill(local(datetime.now(UTC)))
-    investigator.get_by_label("Investigator aware at (UTC; starts the SAE clock)").fill(
-        local(datetime.now(UTC))
-    )
-    investigator.get_by_label("Relatedness to study product").select_option("unlikely")
-    investigator.get_by_label("Expectedness").select_option("expected")
-    investigator.get_by_role("button", name="Record adverse event").click()
-    assert "Adverse event recorded" in investigator.locator("#messages").inner_text()
-    assert "Cough" in investigator.content()
+    investigator.get_by_label("Assess relatedness (Cough)").select_option("unlikely")
+    investigator.get_by_role("button", name="Assess").click()
+    assert "Relatedness assessed" in investigator.locator("#messages").inner_text()
+    assessed = investigator.locator("td[id^='relatedness-']").first.inner_text()
+    assert assessed.strip().lower().startswith("unlikely")
 
     # the pharmacist sees the kit's arm
     pharmacist = log_in(browser, server, "pharm1")

@@ -168,3 +168,32 @@ def test_an_administrator_creates_a_user_and_sees_field_errors(fresh_site: Site)
         },
     )
     assert good.status_code == 303 and "nurse1" in browser.get("/admin/users").text
+
+
+def test_a_coordinator_records_an_adverse_event_and_an_investigator_assesses_its_relatedness(
+    fresh_site: Site,
+) -> None:
+    pid = fresh_site.trial.phase2[SITE][0]
+    coordinator = fresh_site.browser("coord1")
+    form = coordinator.get(f"/participants/{pid}/adverse-events/new").text
+    assert 'name="relatedness"' not in form and "assessed by an investigator" in form
+    now = "2030-01-01T08:00:00"
+    event = {"term": "Nausea", "ctcae_grade": "2", "onset_at": now, "investigator_aware_at": now,
+             "expectedness": "expected"}
+    refused = coordinator.post(f"/participants/{pid}/adverse-events", {**event, "relatedness": "possible"})
+    assert refused.status_code == 403
+    recorded = coordinator.post(f"/participants/{pid}/adverse-events", event)
+    assert recorded.status_code == 303, recorded.text
+    rows = fresh_site.session.get("coord1", f"/api/adverse-events?participant_id={pid}").json()["items"]
+    (nausea,) = [r for r in rows if r["term"] == "Nausea"]
+    assert nausea["relatedness"] == "not_assessed" and not nausea["relatedness_assessed"]
+    investigator_form = fresh_site.browser("inv1").get(f"/participants/{pid}/adverse-events/new").text
+    assert 'name="relatedness"' in investigator_form
+    page = fresh_site.browser("inv1").get(f"/participants/{pid}").text
+    assert f'action="/adverse-events/{nausea["adverse_event_id"]}/relatedness"' in page
+    assessed = fresh_site.browser("inv1").post(f"/adverse-events/{nausea['adverse_event_id']}/relatedness",
+                                               {"relatedness": "unlikely"})
+    assert assessed.status_code == 303 and "Relatedness+assessed" in assessed.headers["location"].replace(
+        "%20", "+")
+    assert coordinator.post(f"/adverse-events/{nausea['adverse_event_id']}/relatedness",
+                            {"relatedness": "possible"}).status_code == 403

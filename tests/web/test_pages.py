@@ -13,7 +13,8 @@ R = Role
 EVERYONE = frozenset(Role)
 RESTRICTED = {
     "/screening": frozenset({R.PRINCIPAL_INVESTIGATOR, R.INVESTIGATOR, R.COORDINATOR}),
-    "/pharmacy": frozenset({R.PHARMACIST, R.UNBLINDED_STATISTICIAN, R.DSMB_MEMBER}),
+    "/pharmacy": frozenset({R.PHARMACIST, R.UNBLINDED_STATISTICIAN}),
+    "/reports/results-by-arm": frozenset({R.DSMB_MEMBER}),  # before lock: the DSMB's closed session only
     "/admin/users": frozenset({R.ADMINISTRATOR}),
     "/audit": frozenset(
         {

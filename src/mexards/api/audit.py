@@ -1,10 +1,12 @@
 """The audit trail viewer: filters, pagination, blinding and site scope (``edc-and-standards.md`` AUD-5,
 AUD-6).
 
-- Who may read it: administrators, monitors, principal investigators and investigators, statisticians and
-  the unblinded statistician (AUD-7 audit-trail review); coordinators, pharmacists and DSMB members do not.
-- Blinded fields (a slot's arm, the block structure, the list's seed) are masked for everyone unless an
-  unblinded role asks for the unblinded view, which is itself recorded in the trail (BLD-5); blinded roles
+- Who may read it is the services policy's ``Action.READ_AUDIT_TRAIL`` (administrators, monitors, principal
+  investigators and investigators, statisticians and the unblinded statistician: AUD-7 audit-trail review);
+  coordinators, pharmacists and DSMB members do not.
+- Blinded fields (a slot's arm, the block structure, the list's seed) are masked for everyone unless a reader
+  unblinded at the participant level asks for the unblinded view (``Action.READ_UNBLINDED_AUDIT_TRAIL``),
+  which is itself recorded in the trail (BLD-5); blinded roles
   do not see the sealed list's own entries at all (RND-1: the list is stored access-restricted), nor the
   names of masked fields.
 - Site scope: a site-bound user sees only entries about participants of their sites, plus entries about no
@@ -24,22 +26,12 @@ from pydantic import BaseModel
 from mexards.api.deps import ActorDep, ContainerDep, PageDep, ProtocolDep, UoWDep
 from mexards.api.errors import PROBLEM_RESPONSES
 from mexards.api.page import Page, page_of
-from mexards.domain.errors import PermissionDeniedError
 from mexards.domain.role import Actor, Role
 from mexards.services import read_model
+from mexards.services.policy import Action, require
 
 router = APIRouter(prefix="/api", tags=["audit"], responses=PROBLEM_RESPONSES)
 
-AUDIT_READERS = frozenset(
-    {
-        Role.ADMINISTRATOR,
-        Role.MONITOR,
-        Role.PRINCIPAL_INVESTIGATOR,
-        Role.INVESTIGATOR,
-        Role.STATISTICIAN,
-        Role.UNBLINDED_STATISTICIAN,
-    }
-)
 _ACCESS = "account_access"
 _SEALED_LIST = frozenset({"allocation_list", "allocation_slot"})
 _MASK = "[blinded]"
@@ -58,11 +50,6 @@ class AuditEntryRead(BaseModel):
     changes: dict[str, Any]
     reason: str | None
     software_version: str
-
-
-def require_audit_reader(actor: Actor) -> None:
-    if actor.role not in AUDIT_READERS:
-        raise PermissionDeniedError(f"role {actor.role.value} may not read the audit trail")
 
 
 def _participant_of(entry: Any, owners: dict[tuple[str, str], str]) -> str | None:
@@ -122,9 +109,9 @@ def scoped_entries(entries: list[Any], actor: Actor, visible: set[str] | None) -
 def audit_entries(
     container: ContainerDep, uow: UoWDep, actor: Actor, protocol_known: Callable[[], object], unblinded: bool
 ) -> list[AuditEntryRead]:
-    require_audit_reader(actor)
-    if unblinded and actor.is_blinded:
-        raise PermissionDeniedError(f"role {actor.role.value} is blinded and may not see unblinded entries")
+    require(actor, Action.READ_AUDIT_TRAIL)
+    if unblinded:
+        require(actor, Action.READ_UNBLINDED_AUDIT_TRAIL)
     visible: set[str] | None = None
     if not actor.role.is_trial_wide:
         summaries = read_model.participant_summaries(uow, actor, protocol_known())  # type: ignore[arg-type]

@@ -9,13 +9,12 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from mexards.api import lookup
 from mexards.api.deps import ActorDep, UoWDep
 from mexards.api.errors import PROBLEM_RESPONSES
 from mexards.domain.errors import NotFoundError
 from mexards.domain.identifier import ParticipantId
 from mexards.protocol.form import FormDefinition, builtin_form, builtin_forms
-from mexards.services import crf
+from mexards.services import crf, read_model
 from mexards.services.record import CRFRecord
 
 router = APIRouter(prefix="/api", tags=["case report forms"], responses=PROBLEM_RESPONSES)
@@ -127,7 +126,7 @@ def get_form(form_id: str, actor: ActorDep) -> FormRead:
     "/participants/{participant_id}/crfs", response_model=list[CRFRead], summary="A participant's saved forms"
 )
 def list_crfs(participant_id: str, actor: ActorDep, uow: UoWDep) -> list[CRFRead]:
-    return [crf_read(r) for r in lookup.crf_records(uow, actor, ParticipantId(participant_id))]
+    return [crf_read(r) for r in read_model.crf_records(uow, actor, ParticipantId(participant_id))]
 
 
 @router.get(

@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from mexards.api import lookup
 from mexards.api.deps import ActorDep, ProtocolDep, UoWDep
 from mexards.api.errors import PROBLEM_RESPONSES
 from mexards.api.participant import DoseLevelRead
@@ -80,9 +79,14 @@ class DLTProposalCreate(BaseModel):
     events: list[dict[str, Any]] = Field(
         default_factory=list,
         max_length=100,
-        description="structured facts of each adverse event in the DLT window",
+        description="structured facts of each adverse event in the DLT window; with adverse_event_ids, one "
+        "entry per id (the facts a record does not hold); omit both to judge every recorded adverse event",
     )
-    adverse_event_ids: list[str] = Field(default_factory=list, max_length=100)
+    adverse_event_ids: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="recorded adverse events to judge from their records (relatedness only once assessed)",
+    )
 
 
 class DLTAdjudicationCreate(BaseModel):
@@ -202,7 +206,7 @@ def adjudication_read(item: DLTAdjudication) -> DLTAdjudicationRead:
 
 
 def _cohort(uow: UoWDep, actor: ActorDep, number: int) -> CohortRead:
-    for cohort in lookup.cohorts(uow, actor):
+    for cohort in read_model.cohorts(uow, actor):
         if cohort.cohort_number == number:
             return cohort_read(cohort)
     raise AssertionError("the cohort was just written")
@@ -219,7 +223,7 @@ def board(actor: ActorDep, uow: UoWDep, protocol: ProtocolDep) -> EscalationBoar
 
 @router.get("/cohorts", response_model=list[CohortRead], summary="Phase 1 cohorts")
 def list_cohorts(actor: ActorDep, uow: UoWDep) -> list[CohortRead]:
-    return [cohort_read(c) for c in lookup.cohorts(uow, actor)]
+    return [cohort_read(c) for c in read_model.cohorts(uow, actor)]
 
 
 @router.post(
@@ -271,7 +275,7 @@ def review(cohort_number: int, actor: ActorDep, uow: UoWDep) -> CohortRead:
     summary="DLT proposals and adjudications of the caller's sites",
 )
 def list_adjudications(actor: ActorDep, uow: UoWDep) -> list[DLTAdjudicationRead]:
-    return [adjudication_read(a) for a in lookup.dlt_adjudications(uow, actor)]
+    return [adjudication_read(a) for a in read_model.dlt_adjudications(uow, actor)]
 
 
 @router.post(

@@ -9,12 +9,11 @@ from datetime import datetime
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from mexards.api import lookup
 from mexards.api.deps import ClientDep, ContainerDep, PrincipalDep, ProtocolDep, UoWDep
 from mexards.api.errors import PROBLEM_RESPONSES
 from mexards.api.participant import DoseLevelRead
 from mexards.domain.mtd import MTDDeclaration
-from mexards.services import account, mtd
+from mexards.services import account, mtd, read_model
 
 router = APIRouter(prefix="/api/mtd-declarations", tags=["mtd"], responses=PROBLEM_RESPONSES)
 
@@ -96,7 +95,7 @@ def declaration_read(item: MTDDeclaration) -> MTDDeclarationRead:
 
 @router.get("", response_model=list[MTDDeclarationRead], summary="MTD declarations with their signatures")
 def list_declarations(principal: PrincipalDep, uow: UoWDep) -> list[MTDDeclarationRead]:
-    return [declaration_read(d) for d in lookup.mtd_declarations(uow, principal.actor)]
+    return [declaration_read(d) for d in read_model.mtd_declarations(uow, principal.actor)]
 
 
 @router.post(

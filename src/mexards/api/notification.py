@@ -8,9 +8,9 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from mexards.api import lookup
 from mexards.api.deps import ActorDep, UoWDep
 from mexards.api.errors import PROBLEM_RESPONSES
+from mexards.services import read_model
 
 router = APIRouter(prefix="/api", tags=["notifications"], responses=PROBLEM_RESPONSES)
 
@@ -49,7 +49,7 @@ def notifications(actor: ActorDep, uow: UoWDep) -> list[NotificationRead]:
             created_by=n.created_by.value,
             participant_id=n.participant_id.value if n.participant_id else None,
         )
-        for n in lookup.notifications(uow, actor)
+        for n in read_model.notifications(uow, actor)
     ]
 
 
@@ -69,5 +69,5 @@ def unblindings(actor: ActorDep, uow: UoWDep) -> list[UnblindingRead]:
             role=u.actor.role.value,
             unblinded_at=u.unblinded_at,
         )
-        for u in lookup.unblindings(uow, actor)
+        for u in read_model.unblindings(uow, actor)
     ]

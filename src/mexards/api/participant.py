@@ -2,8 +2,9 @@
 blinding allows, and the lifecycle steps after screening (consent, enrolment, follow-up, end of
 participation).
 
-A blinded caller gets :class:`ParticipantReadBlinded`, which has no arm or Phase 2 dose field at all; an
-unblinded caller (pharmacist, unblinded statistician, DSMB) gets :class:`ParticipantRead`.
+A blinded caller gets :class:`ParticipantReadBlinded`, which has no arm or Phase 2 dose field at all; a caller
+unblinded at the participant level (pharmacist, unblinded statistician) gets :class:`ParticipantRead`. DSMB
+members are blinded here: they see arm-level aggregates only (``/api/reports/results-by-arm``).
 """
 
 from __future__ import annotations

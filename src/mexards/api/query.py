@@ -7,13 +7,13 @@ from datetime import datetime
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from mexards.api import lookup
 from mexards.api.deps import ActorDep, PageDep, UoWDep
 from mexards.api.errors import PROBLEM_RESPONSES
 from mexards.api.page import Page, page_of
 from mexards.domain.identifier import ParticipantId
 from mexards.domain.query import Query, QueryState
 from mexards.services import query as queries
+from mexards.services import read_model
 
 router = APIRouter(prefix="/api/queries", tags=["queries"], responses=PROBLEM_RESPONSES)
 
@@ -86,7 +86,7 @@ def list_queries(
     participant_id: str | None = None,
 ) -> Page[QueryRead]:
     pid = ParticipantId(participant_id) if participant_id else None
-    return page_of(lookup.queries(uow, actor, pid, state), page, query_read)
+    return page_of(read_model.queries(uow, actor, pid, state), page, query_read)
 
 
 @router.post("", response_model=QueryRead, status_code=status.HTTP_201_CREATED, summary="Open a query")

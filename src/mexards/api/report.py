@@ -1,25 +1,40 @@
-"""Reports and exports of the caller's sites: CONSORT flow counts, and CSV exports of participants (in the
-caller's blinding), the screening log, adverse events and the audit trail. Counts and exports are site
-scoped exactly like the lists (``edc-and-standards.md`` 1.3 multi-site: aggregates must not leak other
-sites)."""
+"""Reports and exports of the caller's sites: CONSORT flow counts, CSV exports of participants (in the
+caller's blinding), the screening log, adverse events and the audit trail, and the results by treatment
+group. Counts and exports are site scoped exactly like the lists (``edc-and-standards.md`` 1.3 multi-site:
+aggregates must not leak other sites).
+
+- Who may export is the services policy's ``Action.EXPORT_DATA`` plus the read permission of what the export
+  holds; every download is recorded in the audit trail (who, when, which export, rows, blinding, sites;
+  :mod:`mexards.services.export`) before it is sent.
+- Arm-level aggregates (the CONSORT randomized count per arm, the result tables by arm) are for roles that
+  see unblinded aggregates: DSMB members at any time (closed session, ICH E9 4.5), unblinded roles after
+  database lock (:func:`mexards.services.results.analysis_dataset`). Nothing here lists a participant's arm
+  except the participants export of a role unblinded at the participant level.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from mexards.api.audit import audit_entries
 from mexards.api.deps import ActorDep, ContainerDep, ProtocolDep, UoWDep
 from mexards.api.errors import PROBLEM_RESPONSES
 from mexards.api.participant import participant_read
-from mexards.services import read_model
-from mexards.services.policy import sees_arms
+from mexards.domain.role import Actor
+from mexards.reporting.result_table import analyse
+from mexards.services import read_model, results
+from mexards.services.export import record_export, require_export
+from mexards.services.policy import Action, sees_arms, sees_unblinded_aggregates
+from mexards.services.port import UnitOfWork
 
 router = APIRouter(prefix="/api/reports", tags=["reports"], responses=PROBLEM_RESPONSES)
 
@@ -42,17 +57,47 @@ class ConsortReadBlinded(BaseModel):
 
 
 class ConsortRead(ConsortReadBlinded):
-    """With the randomized count per arm (unblinded roles only)."""
+    """With the randomized count per arm (roles that see unblinded aggregates only)."""
 
     by_arm: dict[str, int]
 
 
-def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
+class ResultGroupRead(BaseModel):
+    group_id: str
+    title: str
+    phase: int
+
+
+class ResultTableRead(BaseModel):
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    notes: list[str]
+
+
+class ResultsByArmRead(BaseModel):
+    """The result tables by treatment group: arm-level aggregates, no participant."""
+
+    locked: bool
+    closed_session: bool = Field(description="prepared for the DSMB's closed session (before or after lock)")
+    extracted_at: datetime
+    groups: list[ResultGroupRead]
+    tables: list[ResultTableRead]
+
+
+def csv_response(
+    uow: UnitOfWork, actor: Actor, name: str, header: Sequence[str], rows: Iterable[Sequence[object]]
+) -> Response:
+    """The CSV file, after its download is recorded in the audit trail."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
+    count = 0
     for row in rows:
         writer.writerow(["" if v is None else v for v in row])
+        count += 1
+    record_export(uow, actor, f"{name}.csv", count)
     return Response(
         buffer.getvalue(),
         media_type="text/csv",
@@ -66,7 +111,14 @@ def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[objec
     summary="CONSORT flow counts of the caller's sites",
 )
 def consort(actor: ActorDep, uow: UoWDep) -> ConsortRead | ConsortReadBlinded:
-    counts = read_model.consort_counts(uow, actor)
+    require_export(actor, Action.READ_PARTICIPANTS)
+    shown = consort_read(read_model.consort_counts(uow, actor), actor)
+    record_export(uow, actor, "consort", 1, "json")
+    return shown
+
+
+def consort_read(counts: read_model.ConsortCounts, actor: Actor) -> ConsortRead | ConsortReadBlinded:
+    """The counts in the schema of the caller's blinding (by arm for unblinded aggregates only)."""
     common: dict[str, Any] = {
         "assessed": counts.assessed,
         "excluded": counts.excluded,
@@ -77,9 +129,38 @@ def consort(actor: ActorDep, uow: UoWDep) -> ConsortRead | ConsortReadBlinded:
         "randomized": counts.randomized,
         "by_state": counts.by_state,
     }
-    if sees_arms(actor):
+    if sees_unblinded_aggregates(actor):
         return ConsortRead(**common, by_arm=counts.by_arm)
     return ConsortReadBlinded(**common)
+
+
+@router.get(
+    "/results-by-arm",
+    response_model=ResultsByArmRead,
+    summary="Result tables by treatment group (DSMB closed session; unblinded roles after database lock)",
+)
+def results_by_arm(actor: ActorDep, uow: UoWDep, protocol: ProtocolDep) -> ResultsByArmRead:
+    require_export(actor, Action.READ_SAFETY)
+    dataset = results.analysis_dataset(uow, actor, protocol, by_arm=True)
+    analysed = analyse(dataset)
+    shown = ResultsByArmRead(
+        locked=dataset.locked,
+        closed_session=not sees_arms(actor),
+        extracted_at=dataset.extracted_at,
+        groups=[ResultGroupRead(group_id=g.group_id, title=g.title, phase=g.phase) for g in dataset.groups],
+        tables=[
+            ResultTableRead(
+                key=t.key,
+                title=t.title,
+                columns=list(t.columns),
+                rows=[list(r) for r in t.rows],
+                notes=list(t.notes),
+            )
+            for t in analysed.tables
+        ],
+    )
+    record_export(uow, actor, "results-by-arm", len(shown.tables), "json")
+    return shown
 
 
 @router.get(
@@ -89,6 +170,7 @@ def consort(actor: ActorDep, uow: UoWDep) -> ConsortRead | ConsortReadBlinded:
     summary="Participants of the caller's sites (arm columns for unblinded roles only)",
 )
 def participants_csv(actor: ActorDep, uow: UoWDep, protocol: ProtocolDep) -> Response:
+    require_export(actor, Action.READ_PARTICIPANTS)
     rows = [participant_read(s).model_dump() for s in read_model.participant_summaries(uow, actor, protocol)]
     header = [
         "participant_id",
@@ -107,7 +189,7 @@ def participants_csv(actor: ActorDep, uow: UoWDep, protocol: ProtocolDep) -> Res
     for row in rows:
         level = row.get("dose_level")
         row["dose_level"] = level["dose_particles"] if level else None
-    return csv_response("participants", header, ([row.get(h) for h in header] for row in rows))
+    return csv_response(uow, actor, "participants", header, ([row.get(h) for h in header] for row in rows))
 
 
 @router.get(
@@ -117,8 +199,11 @@ def participants_csv(actor: ActorDep, uow: UoWDep, protocol: ProtocolDep) -> Res
     summary="The screening log of the caller's sites with the reasons for each screen failure",
 )
 def screening_csv(actor: ActorDep, uow: UoWDep) -> Response:
+    require_export(actor, Action.READ_PARTICIPANTS)
     entries = read_model.screening_log(uow, actor)
     return csv_response(
+        uow,
+        actor,
         "screening-log",
         ["participant_id", "site_id", "screened_at", "verdict", "reasons"],
         (
@@ -141,6 +226,7 @@ def screening_csv(actor: ActorDep, uow: UoWDep) -> Response:
     summary="Adverse events of the caller's sites",
 )
 def adverse_events_csv(actor: ActorDep, uow: UoWDep) -> Response:
+    require_export(actor, Action.READ_SAFETY)
     rows = read_model.adverse_event_listing(uow, actor)
     header = [
         "adverse_event_id",
@@ -156,6 +242,8 @@ def adverse_events_csv(actor: ActorDep, uow: UoWDep) -> Response:
         "resolved_at",
     ]
     return csv_response(
+        uow,
+        actor,
         "adverse-events",
         header,
         (
@@ -184,6 +272,7 @@ def adverse_events_csv(actor: ActorDep, uow: UoWDep) -> Response:
     summary="The audit trail the caller may see, as CSV (blinded fields masked)",
 )
 def audit_csv(actor: ActorDep, container: ContainerDep, uow: UoWDep, protocol: ProtocolDep) -> Response:
+    require_export(actor, Action.READ_AUDIT_TRAIL)
     entries = audit_entries(container, uow, actor, lambda: protocol, unblinded=False)
     header = [
         "seq",
@@ -198,9 +287,9 @@ def audit_csv(actor: ActorDep, container: ContainerDep, uow: UoWDep, protocol: P
         "reason",
         "software_version",
     ]
-    import json
-
     return csv_response(
+        uow,
+        actor,
         "audit",
         header,
         (

@@ -1,5 +1,10 @@
 """Safety: adverse events (CTCAE grade, seriousness, relatedness, expectedness, onset, awareness, resolution),
-SAE reports against their clocks (24 h sponsor, 7/15 days SUSAR) and the overdue list."""
+the investigator's relatedness assessment, SAE reports against their clocks (24 h sponsor, 7/15 days SUSAR)
+and the overdue list.
+
+Site staff (coordinators included) record an event; without ``relatedness`` it is recorded ``not_assessed``
+and an investigator assesses it with ``POST /api/adverse-events/{id}/relatedness`` (only investigators may
+give a relatedness, at entry or later). The clocks run from the awareness time either way."""
 
 from __future__ import annotations
 
@@ -24,7 +29,10 @@ class AdverseEventCreate(BaseModel):
     ctcae_grade: int = Field(ge=1, le=5)
     onset_at: datetime
     investigator_aware_at: datetime
-    relatedness: Relatedness
+    relatedness: Relatedness | None = Field(
+        None,
+        description="investigators only; omit (or not_assessed) to leave the assessment to an investigator",
+    )
     expectedness: Expectedness
     seriousness: list[SeriousnessCriterion] = Field(default_factory=list, max_length=6)
     resolved_at: datetime | None = None
@@ -42,6 +50,16 @@ class AdverseEventRead(BaseModel):
     susar: bool
     onset_at: datetime
     resolved_at: datetime | None
+    relatedness_assessed: bool
+
+
+class RelatednessAssessmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    relatedness: Relatedness
+    expectedness: Expectedness | None = None
+    reason: str | None = Field(
+        None, min_length=1, max_length=1000, description="required to change an assessment already recorded"
+    )
 
 
 class SAEReportCreate(BaseModel):
@@ -78,6 +96,7 @@ def event_read(item: AdverseEvent | read_model.AdverseEventRow) -> AdverseEventR
             susar=item.susar,
             onset_at=item.onset_at,
             resolved_at=item.resolved_at,
+            relatedness_assessed=item.relatedness_assessed,
         )
     return AdverseEventRead(
         adverse_event_id=item.adverse_event_id,
@@ -91,6 +110,7 @@ def event_read(item: AdverseEvent | read_model.AdverseEventRow) -> AdverseEventR
         susar=item.is_susar,
         onset_at=item.onset_at,
         resolved_at=item.resolved_at,
+        relatedness_assessed=item.relatedness.is_assessed,
     )
 
 
@@ -114,7 +134,7 @@ def list_events(
     "/participants/{participant_id}/adverse-events",
     response_model=AdverseEventRead,
     status_code=status.HTTP_201_CREATED,
-    summary="Record an adverse event (SAE clocks start)",
+    summary="Record an adverse event (site staff; SAE clocks start; relatedness is an investigator's)",
 )
 def record_event(
     participant_id: str, body: AdverseEventCreate, actor: ActorDep, uow: UoWDep
@@ -131,6 +151,25 @@ def record_event(
         expectedness=body.expectedness,
         seriousness=body.seriousness,
         resolved_at=body.resolved_at,
+    )
+    return event_read(item)
+
+
+@router.post(
+    "/adverse-events/{adverse_event_id}/relatedness",
+    response_model=AdverseEventRead,
+    summary="An investigator assesses the relatedness of a recorded adverse event (a change needs a reason)",
+)
+def assess_relatedness(
+    adverse_event_id: str, body: RelatednessAssessmentCreate, actor: ActorDep, uow: UoWDep
+) -> AdverseEventRead:
+    item = safety.assess_relatedness(
+        uow,
+        actor,
+        adverse_event_id,
+        body.relatedness,
+        expectedness=body.expectedness,
+        reason=body.reason,
     )
     return event_read(item)
 

@@ -9,12 +9,11 @@ from decimal import Decimal
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from mexards.api import lookup
 from mexards.api.deps import ActorDep, UoWDep
 from mexards.api.errors import PROBLEM_RESPONSES
 from mexards.domain.administration import Administration, AdministrationStatus, Tolerance
 from mexards.domain.identifier import ParticipantId
-from mexards.services import treatment
+from mexards.services import read_model, treatment
 
 router = APIRouter(prefix="/api/participants", tags=["administrations"], responses=PROBLEM_RESPONSES)
 
@@ -85,7 +84,8 @@ def administration_read(item: Administration) -> AdministrationRead:
     summary="A participant's dosing log",
 )
 def list_administrations(participant_id: str, actor: ActorDep, uow: UoWDep) -> list[AdministrationRead]:
-    return [administration_read(a) for a in lookup.administrations(uow, actor, ParticipantId(participant_id))]
+    found = read_model.administrations(uow, actor, ParticipantId(participant_id))
+    return [administration_read(a) for a in found]
 
 
 @router.post(

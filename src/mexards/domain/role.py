@@ -3,7 +3,9 @@
 Blinding follows ``edc-and-standards.md`` BLD-1 (ICH E6(R3) 4.1.2-4.1.3): the pharmacist and the unblinded
 statistician are unblinded; investigators, site staff, monitors, the trial statistician and sponsor
 operations staff (including administrators) are blinded. The independent data monitoring committee reviews
-comparative data unblinded in closed session (ICH E9 4.5), so ``dsmb_member`` is unblinded.
+comparative data unblinded in closed session (ICH E9 4.5; ICH E6(R3) 3.16.1(r)), as aggregates by treatment
+group: ``dsmb_member`` is blinded at the participant level (no participant's arm, no kit -> arm mapping, no
+participant-level unblinded data) and sees unblinded aggregates only (``sees_unblinded_aggregates``).
 """
 
 from __future__ import annotations
@@ -32,8 +34,14 @@ class Role(StrEnum):
 
     @property
     def is_blinded(self) -> bool:
-        """True if this role must never see a Phase 2 treatment assignment (BLD-1)."""
+        """True if this role must never see a Phase 2 participant's treatment assignment (BLD-1)."""
         return self not in _UNBLINDED
+
+    @property
+    def sees_unblinded_aggregates(self) -> bool:
+        """True if this role may see results aggregated by treatment group (arm-level counts and tables):
+        the unblinded roles, and the DSMB, which sees nothing unblinded below the arm level (ICH E9 4.5)."""
+        return self in _UNBLINDED or self is Role.DSMB_MEMBER
 
     @property
     def is_trial_wide(self) -> bool:
@@ -50,7 +58,7 @@ class Role(StrEnum):
         return enum_member(cls, "role", value)
 
 
-_UNBLINDED = frozenset({Role.PHARMACIST, Role.UNBLINDED_STATISTICIAN, Role.DSMB_MEMBER})
+_UNBLINDED = frozenset({Role.PHARMACIST, Role.UNBLINDED_STATISTICIAN})
 _TRIAL_WIDE = frozenset(
     {Role.ADMINISTRATOR, Role.STATISTICIAN, Role.UNBLINDED_STATISTICIAN, Role.DSMB_MEMBER}
 )
@@ -79,6 +87,10 @@ class Actor:
     @property
     def is_blinded(self) -> bool:
         return self.role.is_blinded
+
+    @property
+    def sees_unblinded_aggregates(self) -> bool:
+        return self.role.sees_unblinded_aggregates
 
     def covers_site(self, site_id: SiteId) -> bool:
         """True if the actor may work on records of ``site_id``."""

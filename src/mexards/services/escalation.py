@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from mexards.clinical.dlt import DLTFacts, DLTRule, propose_dlt
+from mexards.domain.adverse_event import AdverseEvent, CTCAEGrade, SeriousnessCriterion
 from mexards.domain.cohort import Cohort, CohortState, DLTAdjudication, dlt_window_end
 from mexards.domain.dose import DoseLevel
 from mexards.domain.errors import ConflictError, ValidationError
@@ -225,15 +226,16 @@ def open_cohort(
 def assign_to_cohort(
     uow: UnitOfWork, actor: Actor, protocol: Protocol, participant_id: ParticipantId, cohort_number: int
 ) -> Participant:
-    """Assign an enrolled participant to the open cohort (open label, at the cohort's dose)."""
+    """Assign an enrolled participant to the open cohort (open label, at the cohort's dose). The caller's role
+    and the participant's site are checked before the trial's state (403/404 before 409)."""
     phase1 = phase1_of(protocol)
     with operation(uow, actor, Action.MANAGE_COHORT) as u:
+        participant = participant_for(u, actor, participant_id)
+        require(actor, Action.MANAGE_COHORT, participant.site_id)
         trial = editable_trial(u)
         checked_protocol(trial, protocol)
         if trial.phase is not TrialPhase.PHASE1:
             raise ConflictError("the trial is no longer in Phase 1")
-        participant = participant_for(u, actor, participant_id)
-        require(actor, Action.MANAGE_COHORT, participant.site_id)
         cohort = u.cohorts.get(cohort_number)
         treated = sum(len(c.participant_ids) for c in u.cohorts.list())
         if treated >= phase1.max_sample_size:
@@ -275,6 +277,77 @@ def dlt_rule(protocol: Protocol) -> DLTRule:
     )
 
 
+def recorded_dlt_facts(
+    adverse_event: AdverseEvent, first_dose_at: datetime | None, dose_times: Sequence[datetime]
+) -> dict[str, object]:
+    """The DLT facts a recorded adverse event gives (``mexards.clinical.dlt.DLTFacts``): onset study day
+    (Day 1 = the date of the first nebulisation, the day before Day 0), hours from the latest dose before
+    onset, CTCAE grade, seriousness, death, and relatedness only once an investigator has assessed it
+    (``None`` otherwise, so that the rule proposes a DLT pending the causality assessment, ``clinical.md``
+    3.9)."""
+    onset = adverse_event.onset_at
+    day = 0 if first_dose_at is None else (onset.date() - first_dose_at.date()).days + 1
+    before = [t for t in dose_times if t <= onset]
+    facts: dict[str, object] = {
+        "study_day": day,
+        "relatedness": adverse_event.relatedness.value if adverse_event.relatedness.is_assessed else None,
+        "ctcae_grade": int(adverse_event.ctcae_grade),
+        "serious": adverse_event.is_serious,
+        "death": adverse_event.ctcae_grade is CTCAEGrade.DEATH
+        or SeriousnessCriterion.DEATH in adverse_event.seriousness,
+    }
+    if before:
+        hours = Decimal((onset - max(before)).total_seconds()) / Decimal(3600)
+        facts["hours_after_dose"] = hours.quantize(Decimal("0.01"))
+    return facts
+
+
+def _facts(
+    uow: UnitOfWork,
+    participant: Participant,
+    events: Sequence[Mapping[str, object] | DLTFacts],
+    adverse_event_ids: Sequence[str],
+) -> tuple[list[DLTFacts], tuple[str, ...]]:
+    """The facts to judge: free-standing ``events`` as given; recorded events (``adverse_event_ids``, or every
+    event of the participant when neither is given) from their records, merged over the paired entry of
+    ``events`` when both lists are given (same length, same order)."""
+    if isinstance(adverse_event_ids, str):
+        raise ValidationError("adverse_event_ids", "must be a list of adverse event ids", adverse_event_ids)
+    if adverse_event_ids and events and len(events) != len(adverse_event_ids):
+        raise ValidationError(
+            "events", "must give one entry per adverse event id, in the same order", len(events)
+        )
+    if not adverse_event_ids and events:
+        return [e if isinstance(e, DLTFacts) else DLTFacts.from_mapping(e) for e in events], ()
+    pid = participant.participant_id
+    if adverse_event_ids:
+        recorded = []
+        for i, ae_id in enumerate(adverse_event_ids):
+            found = next((ae for ae in uow.adverse_events.list(pid) if ae.adverse_event_id == ae_id), None)
+            if found is None:
+                raise ValidationError(
+                    f"adverse_event_ids[{i}]", f"is not an adverse event of participant {pid}", ae_id
+                )
+            recorded.append(found)
+    else:
+        recorded = uow.adverse_events.list(pid)
+    doses = [a.started_at for a in uow.administrations.list(pid) if a.started_at is not None]
+    facts: list[DLTFacts] = []
+    for i, adverse_event in enumerate(recorded):
+        item = events[i] if events else {}
+        given = dict(item) if not isinstance(item, DLTFacts) else {
+            name: getattr(item, name) for name in DLTFacts.__dataclass_fields__
+        }
+        derived = recorded_dlt_facts(adverse_event, participant.first_dose_at, doses)
+        merged = {**derived, **given, **{k: derived[k] for k in ("relatedness", "ctcae_grade", "serious")}}
+        merged["death"] = bool(given.get("death")) or bool(derived["death"])
+        for name in ("study_day", "hours_after_dose"):
+            if given.get(name) is None and name in derived:
+                merged[name] = derived[name]
+        facts.append(DLTFacts.from_mapping(merged))
+    return facts, tuple(ae.adverse_event_id for ae in recorded)
+
+
 def propose_participant_dlt(
     uow: UnitOfWork,
     actor: Actor,
@@ -284,25 +357,29 @@ def propose_participant_dlt(
     adverse_event_ids: Sequence[str] = (),
 ) -> DLTAdjudication:
     """Apply the protocol's DLT rule to each of the participant's events in the window; the proposal is
-    'DLT' if any event is proposed as one (no event: no DLT). An investigator confirms it afterwards."""
+    'DLT' if any event is proposed as one (no event: no DLT). An investigator confirms it afterwards.
+
+    Recorded adverse events (named in ``adverse_event_ids``, or all of the participant's when no fact is
+    given) are judged from their records: grade, seriousness and relatedness are the recorded ones, so an
+    event whose relatedness is not yet assessed is proposed pending that assessment; paired ``events`` add
+    the facts a record does not hold (oxygenation, vasopressors, ...). Free-standing ``events`` (without ids)
+    are judged as given."""
     rule = dlt_rule(protocol)
     with operation(uow, actor, Action.PROPOSE_DLT) as u:
-        checked_protocol(editable_trial(u), protocol)
         participant = participant_for(u, actor, participant_id)
+        checked_protocol(editable_trial(u), protocol)
         if participant.cohort_number is None:
             raise ConflictError(f"participant {participant_id} is not in a Phase 1 cohort")
         if u.dlt_adjudications.list(participant_id=participant_id):
             raise ConflictError(f"participant {participant_id} already has a DLT adjudication")
-        proposals = [
-            propose_dlt(item if isinstance(item, DLTFacts) else DLTFacts.from_mapping(item), rule)
-            for item in events
-        ]
+        facts, recorded_ids = _facts(u, participant, events, adverse_event_ids)
+        proposals = [propose_dlt(item, rule) for item in facts]
         proposed = any(p.proposed for p in proposals)
-        lines = [f"{p.rule_version}: " + "; ".join(p.clauses or p.reasons) for p in proposals]
+        lines = [f"{p.rule_version}: " + "; ".join((*p.clauses, *p.reasons)) for p in proposals]
         text = " | ".join(lines) if lines else "no adverse event recorded in the DLT window"
         adjudication, event = DLTAdjudication.propose(
             new_id("DLT"), participant_id, participant.cohort_number, proposed, text[:500], u.clock.now(),
-            adverse_event_ids,
+            recorded_ids or tuple(adverse_event_ids),
         )  # fmt: skip
         u.dlt_adjudications.add(adjudication)
         record(u, event)

@@ -82,3 +82,27 @@ class AdverseEventUpdated(ParticipantEvent):
 class NotificationRecorded(DomainEvent):
     notification_id: str
     kind: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DataExported(DomainEvent):
+    """An export or report was downloaded: which (``document_id``), in which blinding and site scope, how many
+    rows (the audit entry adds who and when; AUD-4)."""
+
+    document: str = "data_export"
+    document_id: str
+    file_format: str
+    rows: int
+    blinded: bool
+    site_ids: tuple[str, ...]
+    """The sites the export covers; empty for every site."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClosedSessionReportPrepared(DomainEvent):
+    """Results by treatment group were prepared for the DSMB's closed session (arm-level aggregates only)."""
+
+    document: str = "closed_session_report"
+    document_id: str
+    locked: bool
+    participants: int

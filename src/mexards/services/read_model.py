@@ -6,6 +6,11 @@
 - Site-bound roles see only their sites' participants, also in every count (screening log, CONSORT counts).
 - Phase 1 is open label: the escalation board shows dose levels, patients and DLTs per level and the design's
   recommendation with its reason to every role.
+- Lists of trial records (cohorts, DLT adjudications, MTD declarations, administrations, CRF records, queries,
+  unblindings, notifications) are site scoped the same way: records of participants the actor may not see
+  are left out, also from counts, and another site's participant is not found. None carries a Phase 2 arm:
+  a randomized participant's administrations hold a kit code and "study drug" only (BLD-2), and unblinding
+  records never hold the revealed arm.
 """
 
 from __future__ import annotations
@@ -14,19 +19,30 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from mexards.domain.administration import Administration
+from mexards.domain.cohort import Cohort, DLTAdjudication
 from mexards.domain.dose import DoseLevel
 from mexards.domain.identifier import ParticipantId, SiteId
+from mexards.domain.mtd import MTDDeclaration
 from mexards.domain.participant import Participant
+from mexards.domain.query import Query, QueryState
 from mexards.domain.reporting_clock import ReportKind
 from mexards.domain.role import Actor
+from mexards.domain.unblinding import Unblinding
 from mexards.protocol.model import Protocol
 from mexards.randomization import STUDY_DRUG
 from mexards.services.allocation import unblinded_allocation
 from mexards.services.escalation import dose_levels, recommendation_for
 from mexards.services.operation import checked_protocol, current_trial, operation, participant_for
-from mexards.services.policy import Action, require_unblinded, sees_arms, visible_sites
+from mexards.services.policy import (
+    Action,
+    require_unblinded,
+    sees_arms,
+    sees_unblinded_aggregates,
+    visible_sites,
+)
 from mexards.services.port import UnitOfWork
-from mexards.services.record import ScreeningLogEntry
+from mexards.services.record import CRFRecord, Notification, ScreeningLogEntry
 
 
 @dataclass(frozen=True)
@@ -161,8 +177,8 @@ def screening_log(uow: UnitOfWork, actor: Actor) -> list[ScreeningLogEntry]:
 
 @dataclass(frozen=True)
 class ConsortCounts:
-    """Inputs of the CONSORT 2010 flow diagram (item 13a), for the sites the actor sees; never by arm for
-    blinded roles (``by_arm`` is empty for them)."""
+    """Inputs of the CONSORT 2010 flow diagram (item 13a), for the sites the actor sees. ``by_arm`` (the
+    randomized count per arm, an arm-level aggregate) is empty unless the actor sees unblinded aggregates."""
 
     assessed: int
     excluded: int
@@ -183,7 +199,7 @@ def consort_counts(uow: UnitOfWork, actor: Actor) -> ConsortCounts:
         reasons = Counter(c.criterion_id for entry in log for c in entry.failing)
         enrolled = [p for p in participants if p.enrolled_at is not None]
         by_arm: Counter[str] = Counter()
-        if sees_arms(actor):
+        if sees_unblinded_aggregates(actor):
             for p in participants:
                 slot = u.allocation.slot_of(p.participant_id) if p.randomization else None
                 if slot is not None:
@@ -210,6 +226,11 @@ class AdverseEventRow:
     susar: bool
     onset_at: datetime
     resolved_at: datetime | None
+    investigator_aware_at: datetime | None = None
+
+    @property
+    def relatedness_assessed(self) -> bool:
+        return self.relatedness != "not_assessed"
 
 
 def _visible_participants(uow: UnitOfWork, actor: Actor) -> dict[ParticipantId, Participant]:
@@ -223,7 +244,8 @@ def adverse_event_listing(uow: UnitOfWork, actor: Actor) -> list[AdverseEventRow
         rows = [
             AdverseEventRow(ae.adverse_event_id, ae.participant_id, ae.term, int(ae.ctcae_grade), ae.is_serious,
                             tuple(sorted(c.value for c in ae.seriousness)), ae.relatedness.value,
-                            ae.expectedness.value, ae.is_susar, ae.onset_at, ae.resolved_at)
+                            ae.expectedness.value, ae.is_susar, ae.onset_at, ae.resolved_at,
+                            ae.investigator_aware_at)
             for ae in u.adverse_events.list() if ae.participant_id in visible
         ]
         return sorted(rows, key=lambda r: (r.onset_at, r.adverse_event_id))
@@ -300,3 +322,86 @@ def visit_timeline(uow: UnitOfWork, actor: Actor, participant_id: ParticipantId)
             items.append(TimelineItem(visit.visit_id, visit.visit_code, visit.planned_day.value, start, end,
                                       visit.status.value, visit.actual_date, visit.is_out_of_window))
         return items
+
+
+def _visible_ids(uow: UnitOfWork, actor: Actor) -> set[ParticipantId]:
+    return {p.participant_id for p in uow.participants.list(site_ids=visible_sites(actor))}
+
+
+def cohorts(uow: UnitOfWork, actor: Actor) -> list[Cohort]:
+    """Phase 1 cohorts (open label); participants of other sites are left out of each cohort's list."""
+    with operation(uow, actor, Action.READ_ESCALATION) as u:
+        visible = _visible_ids(u, actor)
+        found = u.cohorts.list()
+        for cohort in found:
+            cohort.participant_ids = [p for p in cohort.participant_ids if p in visible]
+        return found
+
+
+def dlt_adjudications(
+    uow: UnitOfWork, actor: Actor, participant_id: ParticipantId | None = None
+) -> list[DLTAdjudication]:
+    """DLT proposals and adjudications of the participants the actor sees."""
+    with operation(uow, actor, Action.READ_ESCALATION) as u:
+        if participant_id is not None:
+            participant_for(u, actor, participant_id)
+        visible = _visible_ids(u, actor)
+        found = u.dlt_adjudications.list(participant_id=participant_id)
+        return [a for a in found if a.participant_id in visible]
+
+
+def mtd_declarations(uow: UnitOfWork, actor: Actor) -> list[MTDDeclaration]:
+    """MTD declarations with their signatures (a Phase 1 result: open label, trial wide)."""
+    with operation(uow, actor, Action.READ_ESCALATION) as u:
+        return u.mtd_declarations.list()
+
+
+def administrations(uow: UnitOfWork, actor: Actor, participant_id: ParticipantId) -> list[Administration]:
+    """A participant's dosing log by study day (a Phase 2 dose is a kit code and a volume, never a dose)."""
+    with operation(uow, actor, Action.READ_PARTICIPANTS) as u:
+        participant_for(u, actor, participant_id)
+        return sorted(u.administrations.list(participant_id), key=lambda a: a.study_day.value)
+
+
+def crf_records(uow: UnitOfWork, actor: Actor, participant_id: ParticipantId) -> list[CRFRecord]:
+    """A participant's saved case report forms."""
+    with operation(uow, actor, Action.READ_PARTICIPANTS) as u:
+        participant_for(u, actor, participant_id)
+        return u.crf_records.list(participant_id)
+
+
+def queries(
+    uow: UnitOfWork,
+    actor: Actor,
+    participant_id: ParticipantId | None = None,
+    state: QueryState | None = None,
+) -> list[Query]:
+    """Data queries about the participants the actor sees (of one participant, in one state)."""
+    with operation(uow, actor, Action.READ_PARTICIPANTS) as u:
+        if participant_id is not None:
+            participant_for(u, actor, participant_id)
+        visible = _visible_ids(u, actor)
+        return [q for q in u.queries.list(participant_id, state) if q.participant_id in visible]
+
+
+def unblindings(
+    uow: UnitOfWork, actor: Actor, participant_id: ParticipantId | None = None
+) -> list[Unblinding]:
+    """Who broke which participant's code, when and why (never the arm revealed)."""
+    with operation(uow, actor, Action.READ_SAFETY) as u:
+        if participant_id is not None:
+            participant_for(u, actor, participant_id)
+        visible = _visible_ids(u, actor)
+        return [b for b in u.unblindings.list(participant_id) if b.participant_id in visible]
+
+
+def notifications(uow: UnitOfWork, actor: Actor) -> list[Notification]:
+    """Notifications addressed to the actor's role, about participants they may see (or the whole trial)."""
+    with operation(uow, actor, Action.READ_PARTICIPANTS) as u:
+        visible = _visible_ids(u, actor)
+        return [
+            n
+            for n in u.notifications.list()
+            if actor.role.value in n.recipient_roles
+            and (n.participant_id is None or n.participant_id in visible)
+        ]

@@ -8,6 +8,8 @@ It is read through the repositories in one unit of work and shaped by the blindi
 - **By-arm variant** (``by_arm=True``): Phase 2 participants are grouped by their allocated arm (from the
   sealed list). It needs the database lock *and* an unblinded role; otherwise PermissionDeniedError, whose
   text names no arm (ICH E9 5.1 and ICH E6(R3) 3.16.1(r): comparative results after database lock).
+  DSMB members get it at any time as a closed-session report (ICH E9 4.5): recorded in the audit trail, with
+  every participant, site and event identifier replaced by a pseudonym, for arm-level aggregates only.
 - Site-bound roles see their sites only, in every count.
 
 Derivations (documented in ``docs/results.md``):
@@ -29,9 +31,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from hashlib import sha256
 from types import MappingProxyType
 
 from mexards.clinical.anthropometry import age_completed_years
@@ -47,8 +50,9 @@ from mexards.domain.trial import Trial
 from mexards.domain.visit import Visit
 from mexards.protocol.model import Protocol
 from mexards.services.allocation import arm_daily_dose_particles
-from mexards.services.operation import checked_protocol, current_trial, operation
-from mexards.services.policy import Action, require, sees_arms, visible_sites
+from mexards.services.event import ClosedSessionReportPrepared
+from mexards.services.operation import checked_protocol, current_trial, operation, record
+from mexards.services.policy import Action, is_allowed, require, sees_arms, visible_sites
 from mexards.services.port import UnitOfWork
 from mexards.services.record import CRFRecord, ScreeningLogEntry
 
@@ -247,7 +251,9 @@ def analysis_dataset(
     with operation(uow, actor, Action.READ_SAFETY) as u:
         trial = current_trial(u)
         checked_protocol(trial, protocol)
-        if by_arm and not may_see_arm_level(actor, trial.is_locked):
+        dsmb = not sees_arms(actor) and is_allowed(actor, Action.READ_CLOSED_SESSION_REPORT)
+        closed_session = by_arm and dsmb
+        if by_arm and not (may_see_arm_level(actor, trial.is_locked) or closed_session):
             raise PermissionDeniedError(
                 f"role {actor.role.value} may not see results by treatment group: they need the database "
                 "lock and an unblinded role"
@@ -297,7 +303,7 @@ def analysis_dataset(
             )
             for ae in sorted(raw_aes, key=lambda a: (a.onset_at, a.adverse_event_id))
         )  # fmt: skip
-        return AnalysisDataset(
+        dataset = AnalysisDataset(
             protocol_id=protocol.registry_id, trial_status=trial.status.value, locked=trial.is_locked,
             by_arm=by_arm, mtd_dose_particles=trial.mtd_dose_particles, groups=groups,
             participants=tuple(rows),
@@ -306,6 +312,31 @@ def analysis_dataset(
             pooled_reason="" if by_arm else "Phase 2 results are pooled: treatment groups stay masked until "
             "the database is locked and an unblinded role asks for them.",
         )  # fmt: skip
+        if not closed_session:
+            return dataset
+        record(u, ClosedSessionReportPrepared(document_id=protocol.registry_id, locked=trial.is_locked,
+                                              participants=len(rows), occurred_at=dataset.extracted_at))
+        u.commit()
+        return closed_session_view(dataset)
+
+
+def closed_session_view(dataset: AnalysisDataset) -> AnalysisDataset:
+    """The dataset with pseudonyms for every participant, site and adverse event: the analyses (and so the
+    arm-level tables) are unchanged, but nothing in it leads back to a participant's arm."""
+
+    def shuffled(p: AnalysisParticipant) -> tuple[str, str]:
+        return p.group_id or "", sha256(p.participant_id.value.encode()).hexdigest()
+
+    order = sorted(dataset.participants, key=shuffled)
+    alias = {p.participant_id: ParticipantId(f"DSMB-{i:05d}") for i, p in enumerate(order, start=1)}
+    site = SiteId("ALL")
+    events = tuple(
+        replace(e, adverse_event_id=f"DSMB-AE-{i:05d}",
+                participant_id=alias.get(e.participant_id, ParticipantId(f"DSMB-X-{i:05d}")))
+        for i, e in enumerate(dataset.adverse_events, start=1)
+    )
+    people = tuple(replace(p, participant_id=alias[p.participant_id], site_id=site) for p in order)
+    return replace(dataset, participants=people, adverse_events=events)
 
 
 def _groups(protocol: Protocol, trial: Trial, by_arm: bool) -> tuple[ResultGroup, ...]:

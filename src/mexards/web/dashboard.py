@@ -8,7 +8,6 @@ from collections import Counter
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from mexards.api import lookup
 from mexards.api.deps import ContainerDep
 from mexards.domain.errors import NotFoundError, PermissionDeniedError
 from mexards.domain.query import QueryState
@@ -48,7 +47,7 @@ def dashboard(request: Request, actor: WebActor, container: ContainerDep) -> Res
                 if item.status == "planned" and item.window_end is not None and item.window_end < today:
                     overdue_visits.append((summary.participant_id.value, item))
     counts = read_model.consort_counts(container.unit_of_work(), actor)
-    open_queries = lookup.queries(container.unit_of_work(), actor, state=QueryState.OPEN)
+    open_queries = read_model.queries(container.unit_of_work(), actor, state=QueryState.OPEN)
     return render(
         request,
         "dashboard.html",

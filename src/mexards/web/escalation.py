@@ -9,7 +9,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from mexards.api import lookup
 from mexards.api.deps import ContainerDep, client_address
 from mexards.api.escalation import design_table
 from mexards.domain.errors import ValidationError
@@ -34,9 +33,10 @@ def _number(fields: dict[str, str], name: str) -> int:
 def board(request: Request, actor: WebActor, container: ContainerDep) -> Response:
     protocol = container.protocol()
     board = read_model.escalation_board(container.unit_of_work(), actor, protocol)
-    cohorts = lookup.cohorts(container.unit_of_work(), actor)
-    pending = [a for a in lookup.dlt_adjudications(container.unit_of_work(), actor) if a.confirmed_at is None]
-    declarations = lookup.mtd_declarations(container.unit_of_work(), actor)
+    cohorts = read_model.cohorts(container.unit_of_work(), actor)
+    adjudications = read_model.dlt_adjudications(container.unit_of_work(), actor)
+    pending = [a for a in adjudications if a.confirmed_at is None]
+    declarations = read_model.mtd_declarations(container.unit_of_work(), actor)
     return render(
         request,
         "escalation.html",

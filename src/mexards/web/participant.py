@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from mexards.api import lookup
 from mexards.api.deps import ContainerDep
+from mexards.domain.adverse_event import Relatedness
 from mexards.domain.errors import NotFoundError
 from mexards.domain.identifier import ParticipantId
 from mexards.domain.participant import ConsentSigner
@@ -74,9 +74,9 @@ def participant_page(
     pid = ParticipantId(participant_id)
     summary = read_model.participant_summary(container.unit_of_work(), actor, protocol, pid)
     timeline = read_model.visit_timeline(container.unit_of_work(), actor, pid)
-    doses = lookup.administrations(container.unit_of_work(), actor, pid)
-    crfs = lookup.crf_records(container.unit_of_work(), actor, pid)
-    queries = lookup.queries(container.unit_of_work(), actor, pid)
+    doses = read_model.administrations(container.unit_of_work(), actor, pid)
+    crfs = read_model.crf_records(container.unit_of_work(), actor, pid)
+    queries = read_model.queries(container.unit_of_work(), actor, pid)
     events = []
     if is_allowed(actor, Action.READ_SAFETY):
         events = [
@@ -84,8 +84,8 @@ def participant_page(
             for e in read_model.adverse_event_listing(container.unit_of_work(), actor)
             if e.participant_id == pid
         ]
-    cohorts = [c for c in lookup.cohorts(container.unit_of_work(), actor) if c.state.value == "open"]
-    adjudications = lookup.dlt_adjudications(container.unit_of_work(), actor, pid)
+    cohorts = [c for c in read_model.cohorts(container.unit_of_work(), actor) if c.state.value == "open"]
+    adjudications = read_model.dlt_adjudications(container.unit_of_work(), actor, pid)
     entry = next(
         (e for e in read_model.screening_log(container.unit_of_work(), actor) if e.participant_id == pid),
         None,
@@ -109,6 +109,7 @@ def participant_page(
             "can": {action.value: is_allowed(actor, action) for action in Action},
             "unblinded": sees_arms(actor),
             "message": message,
+            "relatedness_choices": [r.value for r in Relatedness if r.is_assessed],
         },
     )
 

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from mexards.api import lookup
 from mexards.api.deps import ContainerDep
 from mexards.domain.identifier import ParticipantId
 from mexards.domain.query import ANSWERING_ROLES, RAISING_ROLES, QueryState
 from mexards.services import query as queries
+from mexards.services import read_model
 from mexards.web.form import form_fields
 from mexards.web.render import redirect, render
 from mexards.web.session import CheckedActor, WebActor
@@ -28,7 +28,7 @@ def query_list(
     state: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
     chosen = QueryState(state) if state in {s.value for s in QueryState} else None
-    found = lookup.queries(container.unit_of_work(), actor, None, chosen)
+    found = read_model.queries(container.unit_of_work(), actor, None, chosen)
     return render(
         request,
         "queries.html",

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from mexards.api.errors import Problem
 from mexards.services.account import AuthenticationError
+from mexards.services.policy import PERMISSIONS, Action
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -66,6 +67,8 @@ def humanize(value: object) -> str:
 templates = Jinja2Templates(directory=str(TEMPLATES))
 templates.env.filters.update(particles=particles, utc=utc, plain=plain, humanize=humanize)
 templates.env.globals["is_htmx"] = lambda request: request.headers.get("HX-Request") == "true"
+templates.env.globals["allowed"] = lambda user, action: user.role in PERMISSIONS[Action(action)]
+"""``allowed(user, "read_audit_trail")``: the services policy, for what a page offers."""
 
 
 def render(

@@ -1,5 +1,6 @@
 """The reports page: CONSORT flow counts of the user's sites and CSV exports (the same exports as the API,
-in the user's blinding and site scope)."""
+in the user's blinding and site scope, each download audited), and the result tables by treatment group for
+the roles that see unblinded aggregates (the DSMB's closed-session report; unblinded roles after lock)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from fastapi.responses import Response
 from mexards.api import report
 from mexards.api.deps import ContainerDep
 from mexards.domain.errors import NotFoundError
-from mexards.services.policy import Action, is_allowed
+from mexards.services import read_model
+from mexards.services.policy import Action, is_allowed, sees_arms, sees_unblinded_aggregates
 from mexards.web.render import render
 from mexards.web.session import WebActor
 
@@ -18,7 +20,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/reports")
 def reports(request: Request, actor: WebActor, container: ContainerDep) -> Response:
-    counts = report.consort(actor, container.unit_of_work())
+    counts = report.consort_read(read_model.consort_counts(container.unit_of_work(), actor), actor)
     return render(
         request,
         "reports.html",
@@ -27,7 +29,20 @@ def reports(request: Request, actor: WebActor, container: ContainerDep) -> Respo
             "counts": counts,
             "by_arm": getattr(counts, "by_arm", None),
             "can_safety": is_allowed(actor, Action.READ_SAFETY),
+            "can_audit": is_allowed(actor, Action.READ_AUDIT_TRAIL),
+            "can_results_by_arm": sees_unblinded_aggregates(actor),
+            "closed_session": is_allowed(actor, Action.READ_CLOSED_SESSION_REPORT),
         },
+    )
+
+
+@router.get("/reports/results-by-arm")
+def results_by_arm(request: Request, actor: WebActor, container: ContainerDep) -> Response:
+    shown = report.results_by_arm(actor, container.unit_of_work(), container.protocol())
+    return render(
+        request,
+        "results_by_arm.html",
+        {"nav": "reports", "results": shown, "closed_session": not sees_arms(actor)},
     )
 
 

@@ -1,5 +1,7 @@
-"""Safety: the adverse-event form (CTCAE grade, seriousness, relatedness, expectedness, onset, awareness) and
-the safety page (adverse events of the user's sites, SAE reports against their clocks, overdue reports)."""
+"""Safety: the adverse-event form (CTCAE grade, seriousness, expectedness, onset, awareness; site staff record
+it, and only investigators may give a relatedness), the investigator's relatedness assessment of a recorded
+event, and the safety page (adverse events of the user's sites, SAE reports against their clocks, overdue
+reports)."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from mexards.web.session import CheckedActor, WebActor
 router = APIRouter(include_in_schema=False)
 
 CHOICES = {
-    "relatedness": [r.value for r in Relatedness],
+    "relatedness": [r.value for r in Relatedness if r.is_assessed],
     "expectedness": [e.value for e in Expectedness],
     "seriousness": [s.value for s in SeriousnessCriterion],
 }
@@ -40,8 +42,15 @@ def new_event(participant_id: str, request: Request, actor: WebActor) -> Respons
             "values": {},
             "errors": {},
             "chosen": [],
+            "can_assess": is_allowed(actor, Action.ASSESS_RELATEDNESS),
         },
     )
+
+
+def _relatedness(fields: dict[str, str]) -> str | None:
+    """The form's relatedness: empty (or "not assessed") leaves the assessment to an investigator."""
+    value = fields.get("relatedness", "").strip()
+    return None if value in ("", Relatedness.NOT_ASSESSED.value) else value
 
 
 @router.post("/participants/{participant_id}/adverse-events")
@@ -65,7 +74,7 @@ async def record_event(
                 "investigator_aware_at",  # type: ignore[arg-type]
                 fields.get("investigator_aware_at"),
             ),
-            relatedness=fields.get("relatedness", ""),
+            relatedness=_relatedness(fields),
             expectedness=fields.get("expectedness", ""),
             seriousness=chosen,
             resolved_at=utc_datetime("resolved_at", fields.get("resolved_at")),
@@ -81,6 +90,7 @@ async def record_event(
                 "values": fields,
                 "errors": field_errors(exc),
                 "chosen": chosen,
+                "can_assess": is_allowed(actor, Action.ASSESS_RELATEDNESS),
             },
             status_code=422,
         )
@@ -119,3 +129,20 @@ async def record_report(
         utc_datetime("reported_at", fields.get("reported_at")) or container.clock.now(),
     )  # type: ignore[arg-type]
     return redirect("/safety", request)
+
+
+@router.post("/adverse-events/{adverse_event_id}/relatedness")
+async def assess(
+    adverse_event_id: str, request: Request, actor: CheckedActor, container: ContainerDep
+) -> Response:
+    """An investigator's causality assessment of a recorded event (a change needs a reason)."""
+    fields = await form_fields(request)
+    assessed = safety.assess_relatedness(
+        container.unit_of_work(),
+        actor,
+        adverse_event_id,
+        fields.get("relatedness", ""),
+        reason=fields.get("reason") or None,
+    )
+    pid = assessed.participant_id.value
+    return redirect(f"/participants/{quote(pid)}?message={quote('Relatedness assessed')}", request)

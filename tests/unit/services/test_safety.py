@@ -6,10 +6,19 @@ from datetime import timedelta
 
 import pytest
 
-from mexards.domain.errors import InvalidTransitionError, PermissionDeniedError
+from mexards.domain.adverse_event import Relatedness
+from mexards.domain.errors import (
+    ConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from mexards.domain.query import QueryState
 from mexards.domain.reporting_clock import ReportKind
-from mexards.services import query, safety
+from mexards.domain.role import Role
+from mexards.domain.trial import TrialAction
+from mexards.services import query, safety, trial
 from mexards.services.read_model import adverse_event_listing, overdue_sae_reports
 from tests.unit.services.conftest import (
     ADMIN,
@@ -17,8 +26,12 @@ from tests.unit.services.conftest import (
     INVESTIGATOR,
     MONITOR,
     OTHER_COORDINATOR,
+    OTHER_SITE,
     TrialSteps,
+    make_actor,
 )
+
+OTHER_INVESTIGATOR = make_actor(Role.INVESTIGATOR, OTHER_SITE, user="investigator-2")
 
 
 def _sae(steps: TrialSteps, **changes: object):  # type: ignore[no-untyped-def]
@@ -55,7 +68,7 @@ def test_a_related_fatal_event_raises_the_stopping_alert(steps: TrialSteps) -> N
     assert row.susar and row.ctcae_grade == 5
 
 
-def test_relatedness_is_an_investigators_judgement(steps: TrialSteps) -> None:
+def test_relatedness_given_at_entry_is_an_investigators_judgement(steps: TrialSteps) -> None:
     pid = steps.enrolled()
     now = steps.clock.now()
     with pytest.raises(PermissionDeniedError):
@@ -84,3 +97,101 @@ def test_a_query_is_opened_by_a_monitor_answered_by_the_site_and_closed(steps: T
     assert closed.state is QueryState.CLOSED and len(closed.messages) == 5
     with pytest.raises(InvalidTransitionError):
         query.answer_query(steps.uow, COORDINATOR, opened.query_id, "again")
+
+
+def _events(steps: TrialSteps, name: str) -> list[object]:
+    return [e for t in steps.uow.store.transactions for e in t.events if type(e).__name__ == name]
+
+
+def test_a_coordinator_records_an_adverse_event_whose_relatedness_is_not_yet_assessed(
+    steps: TrialSteps,
+) -> None:
+    pid = steps.enrolled()
+    now = steps.clock.advance(hours=2)
+    event = safety.record_adverse_event(
+        steps.uow, COORDINATOR, pid, term="Bronchospasm", ctcae_grade=3, onset_at=now - timedelta(hours=1),
+        investigator_aware_at=now, expectedness="unexpected", seriousness=["hospitalisation"],
+    )
+    assert event.relatedness is Relatedness.NOT_ASSESSED and not event.relatedness.is_assessed
+    (row,) = adverse_event_listing(steps.uow, INVESTIGATOR)
+    assert row.relatedness == "not_assessed" and not row.relatedness_assessed and not row.susar
+    with steps.uow:
+        kinds = [n.kind for n in steps.uow.notifications.list(pid)]
+    assert kinds == ["serious_adverse_event"]
+
+
+def test_the_sponsor_clock_runs_from_awareness_whether_or_not_relatedness_is_assessed(
+    steps: TrialSteps,
+) -> None:
+    pid = steps.enrolled()
+    now = steps.clock.advance(hours=2)
+    aware = now - timedelta(hours=1)
+    event = safety.record_adverse_event(
+        steps.uow, COORDINATOR, pid, term="Hypoxia", ctcae_grade=4, onset_at=aware - timedelta(hours=1),
+        investigator_aware_at=aware, expectedness="unexpected", seriousness=["life_threatening"],
+    )
+    due = aware + timedelta(hours=24)
+    overdue = overdue_sae_reports(steps.uow, MONITOR, due + timedelta(minutes=1))
+    assert [(r.report, r.due_at) for r in overdue] == [(ReportKind.SPONSOR_NOTIFICATION, due)]
+    steps.clock.advance(hours=30)
+    safety.assess_relatedness(steps.uow, INVESTIGATOR, event.adverse_event_id, "probable")
+    overdue = overdue_sae_reports(steps.uow, MONITOR, aware + timedelta(days=8))
+    # a fatal/life-threatening SUSAR: 7 days, counted from awareness (ICH E2A III.A.1; SAE-2)
+    assert {(r.report, r.due_at) for r in overdue} == {
+        (ReportKind.SPONSOR_NOTIFICATION, due),
+        (ReportKind.SUSAR_FATAL_OR_LIFE_THREATENING, aware + timedelta(days=7)),
+    }
+
+
+def test_only_an_investigator_of_the_site_assesses_relatedness_and_a_change_needs_a_reason(
+    steps: TrialSteps,
+) -> None:
+    pid = steps.enrolled()
+    now = steps.clock.advance(hours=1)
+    event = safety.record_adverse_event(steps.uow, COORDINATOR, pid, term="Cough", ctcae_grade=1,
+                                        onset_at=now, investigator_aware_at=now, expectedness="expected")
+    with pytest.raises(PermissionDeniedError):
+        safety.assess_relatedness(steps.uow, COORDINATOR, event.adverse_event_id, "unlikely")
+    with pytest.raises(NotFoundError):
+        safety.assess_relatedness(steps.uow, OTHER_INVESTIGATOR, event.adverse_event_id, "unlikely")
+    with pytest.raises(ValidationError) as refused:
+        safety.assess_relatedness(steps.uow, INVESTIGATOR, event.adverse_event_id, "not_assessed")
+    assert refused.value.field == "relatedness"
+    assessed = safety.assess_relatedness(steps.uow, INVESTIGATOR, event.adverse_event_id, "unlikely")
+    assert assessed.relatedness is Relatedness.UNLIKELY
+    with pytest.raises(ValidationError) as refused:
+        safety.assess_relatedness(steps.uow, INVESTIGATOR, event.adverse_event_id, "possible")
+    assert refused.value.field == "reason"
+    changed = safety.assess_relatedness(steps.uow, INVESTIGATOR, event.adverse_event_id, "possible",
+                                        reason="new information from the bronchoscopy")
+    assert changed.relatedness is Relatedness.POSSIBLE
+    assert steps.uow.store.transactions[-1].reason == "new information from the bronchoscopy"
+    assert [e.change for e in _events(steps, "AdverseEventUpdated")] == [  # type: ignore[attr-defined]
+        "relatedness_assessed: unlikely", "relatedness_assessed: possible"]
+
+
+def test_a_fatal_event_assessed_as_related_raises_the_stopping_alert_at_assessment(steps: TrialSteps) -> None:
+    pid = steps.enrolled()
+    now = steps.clock.advance(hours=1)
+    event = safety.record_adverse_event(steps.uow, COORDINATOR, pid, term="Cardiac arrest", ctcae_grade=5,
+                                        onset_at=now, investigator_aware_at=now, expectedness="unexpected",
+                                        seriousness=["death"])
+    with steps.uow:
+        assert [n.kind for n in steps.uow.notifications.list(pid)] == ["serious_adverse_event"]
+    safety.assess_relatedness(steps.uow, INVESTIGATOR, event.adverse_event_id, "possible")
+    with steps.uow:
+        kinds = sorted(n.kind for n in steps.uow.notifications.list(pid))
+    assert kinds == ["serious_adverse_event", "stopping_rule"]
+
+
+def test_another_sites_staff_learn_nothing_about_a_locked_trials_adverse_event(steps: TrialSteps) -> None:
+    pid = steps.enrolled()
+    now = steps.clock.advance(hours=1)
+    event = safety.record_adverse_event(steps.uow, COORDINATOR, pid, term="Cough", ctcae_grade=1,
+                                        onset_at=now, investigator_aware_at=now, expectedness="expected")
+    trial.change_trial_status(steps.uow, ADMIN, TrialAction.TERMINATE)
+    trial.lock_database(steps.uow, ADMIN)
+    with pytest.raises(NotFoundError):
+        safety.assess_relatedness(steps.uow, OTHER_INVESTIGATOR, event.adverse_event_id, "unlikely")
+    with pytest.raises(ConflictError):
+        safety.assess_relatedness(steps.uow, INVESTIGATOR, event.adverse_event_id, "unlikely")
