@@ -259,8 +259,16 @@ def age_years(record: PatientRecord) -> Derived:
     born = record.get("date_of_birth")
     if born is None:
         return Derived(None, missing=("date_of_birth",))
+    screened_on = record.screening_at.date()
+    if isinstance(born, date) and born > screened_on:
+        raise ValidationErrors(
+            [
+                ValidationError("date_of_birth", "must not be after the screening date", show(born)),
+                ValidationError("screening_at", "must not be before the date of birth", screened_on.isoformat()),
+            ]
+        )
     with renamed({}):
-        age = anthropometry.age_completed_years(born, record.screening_at.date())
+        age = anthropometry.age_completed_years(born, screened_on)
     return Derived(age, {"date_of_birth": show(born), "screening_at": record.screening_at.date().isoformat()})
 
 

@@ -237,6 +237,10 @@ def json_records(text: str) -> tuple[list[dict[str, Any]], bool]:
         data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise ValidationError("patients", f"is not valid JSON: {exc.msg} at line {exc.lineno}", None) from None
+    except RecursionError:
+        raise ValidationError("patients", "is not acceptable JSON: nested too deeply", None) from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise ValidationError("patients", f"is not acceptable JSON: {exc}", None) from None
     if isinstance(data, dict) and isinstance(data.get("patients"), list):
         data = data["patients"]
     elif isinstance(data, dict):
@@ -253,22 +257,30 @@ def records_from_json(text: str) -> list[dict[str, Any]]:
 
 def records_from_csv(text: str) -> list[dict[str, Any]]:
     """One record per CSV row; the header row holds the dotted field paths. Cells stay text."""
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise ValidationError("patients", "the CSV has no header row", None)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     rows: list[dict[str, Any]] = []
-    for number, row in enumerate(reader, start=1):
-        if None in row:
-            raise ValidationError(f"rows[{number}]", "has more cells than the header", None)
-        rows.append({k.strip(): v for k, v in row.items() if k is not None})
+    number = 0
+    try:
+        if not reader.fieldnames:
+            raise ValidationError("patients", "the CSV has no header row", None)
+        for number, row in enumerate(reader, start=1):
+            if None in row:
+                raise ValidationError(f"rows[{number}]", "has more cells than the header", None)
+            rows.append({k.strip(): v for k, v in row.items() if k is not None})
+    except csv.Error as exc:
+        where = f"rows[{number + 1}]" if number or reader.fieldnames else "patients"
+        raise ValidationError(where, f"is not readable CSV: {exc}", None) from None
     return rows
 
 
 def iter_csv_records(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
     """Stream records from CSV lines (header first) without holding the whole file."""
     reader = csv.DictReader(lines)
-    for row in reader:
-        yield {k.strip(): v for k, v in row.items() if k is not None}
+    try:
+        for row in reader:
+            yield {k.strip(): v for k, v in row.items() if k is not None}
+    except csv.Error as exc:
+        raise ValidationError(f"rows[{reader.line_num}]", f"is not readable CSV: {exc}", None) from None
 
 
 _JSON_TYPES: dict[str, dict[str, Any]] = {

@@ -39,6 +39,10 @@ FIO2_MAX = Decimal("1.0")
 _MICRO = ("µmol/l", "μmol/l", "umol/l", "micromol/l")
 
 
+MAX_EXPONENT = 30
+"""Largest decimal exponent accepted: no clinical quantity comes near it, and exact arithmetic stays in range."""
+
+
 def exact(value: Number, field: str) -> Decimal:
     """Return ``value`` as an exact, finite ``Decimal`` built from the value as entered.
 
@@ -62,6 +66,8 @@ def exact(value: Number, field: str) -> Decimal:
         raise ValidationError(field, "must be a number", value) from None
     if not number.is_finite():
         raise ValidationError(field, "must be a number", value)
+    if number and not -MAX_EXPONENT <= number.adjusted() <= MAX_EXPONENT:
+        raise ValidationError(field, f"must be a number between 1e-{MAX_EXPONENT} and 1e{MAX_EXPONENT} in size", value)
     return number
 
 

@@ -100,6 +100,8 @@ def read_yaml(text: str) -> Any:
         raise ValidationError(where, f"is not valid YAML: {exc.problem}", None) from None
     except yaml.YAMLError as exc:
         raise ValidationError("protocol", f"is not valid YAML: {exc}", None) from None
+    except RecursionError:
+        raise ValidationError("protocol", "is not acceptable YAML: nested too deeply", None) from None
 
 
 def write_yaml(document: Any) -> str:

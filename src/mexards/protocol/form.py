@@ -103,15 +103,22 @@ class FormDefinition:
         return checked
 
 
+_MAX_EXPONENT = 30
+"""Largest decimal exponent accepted in a form field (no clinical value comes near it)."""
+
+
 def _decimal(spec: FormField, raw: Any) -> Decimal:
     if isinstance(raw, bool):
         raise ValidationError(spec.name, "must be a number", raw)
     try:
         number = Decimal(str(raw).strip()) if isinstance(raw, int | float | str | Decimal) else None
-    except InvalidOperation:
+    except (InvalidOperation, ValueError):  # ValueError: an int too long to turn into text
         number = None
     if number is None or not number.is_finite():
         raise ValidationError(spec.name, "must be a number", raw)
+    if number and not -_MAX_EXPONENT <= number.adjusted() <= _MAX_EXPONENT:
+        rule = f"must be a number between 1e-{_MAX_EXPONENT} and 1e{_MAX_EXPONENT} in size"
+        raise ValidationError(spec.name, rule, raw)
     return number
 
 
@@ -131,11 +138,19 @@ def _number(spec: FormField, raw: Any, unit: str | None, converter: Converter | 
             raise ValidationError(f"{spec.name}_unit", f"must be one of: {allowed}", unit)
         if spec.convert is None or converter is None:
             raise ValidationError(f"{spec.name}_unit", f"cannot be converted to {spec.unit}", unit)
-        number = converter(spec.convert, number, unit)
+        number = _converted(spec, converter, spec.convert, number, unit, raw)
     elif spec.convert is not None and converter is not None and spec.unit is not None:
-        number = converter(spec.convert, number, spec.unit)
+        number = _converted(spec, converter, spec.convert, number, spec.unit, raw)
     _in_range(spec, number, raw)
     return number
+
+
+def _converted(spec: FormField, converter: Converter, name: str, number: Decimal, unit: str, raw: Any) -> Decimal:
+    """Convert to the stored unit; a refusal names this form field, whatever the conversion calls its input."""
+    try:
+        return converter(name, number, unit)
+    except ValidationError as exc:
+        raise ValidationError(spec.name, exc.rule, raw) from None
 
 
 def _value(spec: FormField, raw: Any, unit: str | None, converter: Converter | None) -> Any:
