@@ -50,15 +50,22 @@ def outcome(prepared: PreparedTrial, report: CrashReport) -> tuple[int, int, str
 
 def sqlite_run(kills: int, folder: Path) -> tuple[str, CrashReport, tuple[int, int, str]]:
     path = folder / "crash.sqlite"
-    prepared = prepare_trial(f"sqlite:///{path}", coordinators=WRITERS, randomized_each=4, hasher_time_cost=1)
+    prepared = prepare_trial(
+        f"sqlite:///{path}",
+        coordinators=WRITERS,
+        randomized_each=4,
+        hasher_time_cost=1,
+        slots_per_stratum=100,
+    )
     with Server(prepared.database_url, folder / "sqlite-server.log") as server:
 
         def fault() -> float:
             server.kill()
             return server.start()
 
-        report = run_with_faults(server.port, prepared, fault, kills, writers=WRITERS, seed=50,
-                                 between=(0.5, 2.5), time_limit=1200)  # fmt: skip
+        report = run_with_faults(
+            server.port, prepared, fault, kills, writers=WRITERS, seed=50, between=(0.5, 2.5), time_limit=1200
+        )
     result = outcome(prepared, report)
     with sqlite3.connect(path) as conn:
         if conn.execute("PRAGMA integrity_check").fetchone() != ("ok",):
@@ -68,8 +75,13 @@ def sqlite_run(kills: int, folder: Path) -> tuple[str, CrashReport, tuple[int, i
 
 def postgres_run(faults: int, folder: Path) -> tuple[str, CrashReport, tuple[int, int, str]]:
     with PrivateCluster() as cluster:
-        prepared = prepare_trial(cluster.url(APPLICATION), coordinators=WRITERS, randomized_each=4,
-                                 hasher_time_cost=1)  # fmt: skip
+        prepared = prepare_trial(
+            cluster.url(APPLICATION),
+            coordinators=WRITERS,
+            randomized_each=4,
+            hasher_time_cost=1,
+            slots_per_stratum=100,
+        )
         kinds = itertools.cycle(("server", "database", "backends"))
         with Server(prepared.database_url, folder / "pg-server.log") as server:
 
@@ -86,8 +98,16 @@ def postgres_run(faults: int, folder: Path) -> tuple[str, CrashReport, tuple[int
                     time.sleep(0.05)
                 return time.monotonic() - began
 
-            report = run_with_faults(server.port, prepared, fault, faults, writers=WRITERS, seed=51,
-                                     between=(0.5, 2.5), time_limit=1200)  # fmt: skip
+            report = run_with_faults(
+                server.port,
+                prepared,
+                fault,
+                faults,
+                writers=WRITERS,
+                seed=51,
+                between=(0.5, 2.5),
+                time_limit=1200,
+            )
         result = outcome(prepared, report)
     label = "PostgreSQL 15: server SIGKILL / database crash restart / backends terminated, in turn"
     return label, report, result

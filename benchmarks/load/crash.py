@@ -101,9 +101,17 @@ class Writer(threading.Thread):
                 time.sleep(0.01)
 
     def ensure_login(self) -> None:
+        """Log in if needed. A login that fails while the database is down is retried after a pause, so that
+        the login throttle (20 a minute per client) is not spent on the outage."""
         if self.client.token is None:
-            reply = self.client.login(self.coordinator, self.prepared.password)
+            try:
+                reply = self.client.login(self.coordinator, self.prepared.password)
+            except NoAnswer:
+                time.sleep(0.2)
+                raise
             if not reply.ok:
+                retry = reply.headers.get("retry-after", "")
+                time.sleep(min(float(retry), 5.0) if retry.isdigit() else 0.5)
                 raise NoAnswer(f"login refused with {reply.status}")
 
     def send(self, attempt: Attempt, method: str, path: str) -> None:
@@ -173,8 +181,10 @@ def run_with_faults(
     up, stop = threading.Event(), threading.Event()
     up.set()
     coordinators = list(prepared.coordinators)
-    threads = [Writer(port, prepared, coordinators[n % len(coordinators)], n + 1, up, stop, seed * 1000 + n)
-               for n in range(writers)]  # fmt: skip
+    threads = [
+        Writer(port, prepared, coordinators[n % len(coordinators)], n + 1, up, stop, seed * 1000 + n)
+        for n in range(writers)
+    ]
     report = CrashReport()
     began = time.monotonic()
     for thread in threads:

@@ -80,9 +80,22 @@ class Server:
                 str(self.port),
             ]
         # ``mexards serve`` runs one process; several workers need uvicorn's import-string form of the app.
-        return [sys.executable, "-m", "uvicorn", "--factory", "mexards.api.app:create_app", "--host", HOST,
-                "--port", str(self.port), "--workers", str(self.workers), "--log-level", "warning",
-                "--no-access-log"]  # fmt: skip
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "mexards.api.app:create_app",
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
 
     def start(self, timeout: float = 90.0) -> float:
         """Start the server and wait until it answers; returns the seconds it took."""

@@ -87,16 +87,26 @@ def prepare_trial(
         for user_id, role, sites in people:
             name = f"{role.value.replace('_', ' ').title()} {user_id}"
             account.create_user(
-                container.account_unit_of_work(), container.hasher, admin.actor, user_id, name, role, sites,
+                container.account_unit_of_work(),
+                container.hasher,
+                admin.actor,
+                user_id,
+                name,
+                role,
+                sites,
                 PASSWORD,
-            )  # fmt: skip
+            )
         with container.unit_of_work() as uow:
             uow.actor = admin.actor
             phase2 = Trial(
-                PROTOCOL_ID, "1.0", phase=TrialPhase.PHASE2, status=TrialStatus.RECRUITING,
-                mtd_dose_particles=MTD_PARTICLES, mtd_declaration_id="MTD-prepared",
+                PROTOCOL_ID,
+                "1.0",
+                phase=TrialPhase.PHASE2,
+                status=TrialStatus.RECRUITING,
+                mtd_dose_particles=MTD_PARTICLES,
+                mtd_declaration_id="MTD-prepared",
                 status_changed_at=container.clock.now(),
-            )  # fmt: skip
+            )
             uow.trial.add(phase2)
             uow.commit()
         statistician = Actor(UserId("ustat1"), Role.UNBLINDED_STATISTICIAN, frozenset())

@@ -58,10 +58,13 @@ def restarter(server: Server) -> Callable[[], float]:
 
 def test_sigkill_of_the_server_during_writes_loses_no_acknowledged_write_on_sqlite(tmp_path: Path) -> None:
     path = tmp_path / "trial.sqlite"
-    prepared = prepare_trial(f"sqlite:///{path}", coordinators=4, randomized_each=3, hasher_time_cost=1)
+    prepared = prepare_trial(
+        f"sqlite:///{path}", coordinators=4, randomized_each=3, hasher_time_cost=1, slots_per_stratum=40
+    )
     with Server(prepared.database_url, tmp_path / "server.log") as server:
-        report = run_with_faults(server.port, prepared, restarter(server), SQLITE_KILLS, writers=4, seed=8,
-                                 time_limit=150)  # fmt: skip
+        report = run_with_faults(
+            server.port, prepared, restarter(server), SQLITE_KILLS, writers=4, seed=8, time_limit=150
+        )
     assert report.faults == SQLITE_KILLS
     assert report.acknowledged >= SQLITE_KILLS  # writes went through between the kills
     assert report.unknown >= 1  # and the kills struck requests in flight
@@ -82,7 +85,9 @@ def cluster() -> Iterator[PrivateCluster]:
 def test_server_kills_database_crashes_and_terminated_backends_lose_no_acknowledged_write_on_pg(
     cluster: PrivateCluster, tmp_path: Path
 ) -> None:
-    prepared = prepare_trial(cluster.url(APPLICATION), coordinators=4, randomized_each=3, hasher_time_cost=1)
+    prepared = prepare_trial(
+        cluster.url(APPLICATION), coordinators=4, randomized_each=3, hasher_time_cost=1, slots_per_stratum=40
+    )
     kinds = itertools.cycle(POSTGRES_FAULTS)
     with Server(prepared.database_url, tmp_path / "server.log") as server:
 
@@ -99,8 +104,9 @@ def test_server_kills_database_crashes_and_terminated_backends_lose_no_acknowled
                 time.sleep(0.05)
             return time.monotonic() - began
 
-        report = run_with_faults(server.port, prepared, fault, len(POSTGRES_FAULTS), writers=4, seed=9,
-                                 time_limit=150)  # fmt: skip
+        report = run_with_faults(
+            server.port, prepared, fault, len(POSTGRES_FAULTS), writers=4, seed=9, time_limit=150
+        )
     assert report.faults == len(POSTGRES_FAULTS)
     assert report.acknowledged >= len(POSTGRES_FAULTS)
     assert report.unknown >= 1
