@@ -7,10 +7,12 @@ import json
 
 import typer
 
-from mexards import bootstrap
 from mexards.cli.database import DB_OPTION
 from mexards.cli.failure import reported_errors
+from mexards.cli.lazy import lazy_module
 from mexards.domain.errors import ValidationError
+
+bootstrap = lazy_module("mexards.bootstrap")
 
 audit_app = typer.Typer(help="The audit trail: verification and reading.", no_args_is_help=True)
 

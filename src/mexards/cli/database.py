@@ -6,8 +6,10 @@ from pathlib import Path
 
 import typer
 
-from mexards import bootstrap
 from mexards.cli.failure import reported_errors
+from mexards.cli.lazy import lazy_module
+
+bootstrap = lazy_module("mexards.bootstrap")
 
 db_app = typer.Typer(help="Database administration: migrations, backup and restore.", no_args_is_help=True)
 

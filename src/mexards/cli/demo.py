@@ -26,16 +26,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.rule import Rule
 from rich.table import Table
 
-from mexards import bootstrap
 from mexards.cli.failure import reported_errors
+from mexards.cli.lazy import lazy_module
 from mexards.cli.protocol import render_summary
 from mexards.domain.errors import ValidationError
 from mexards.domain.role import Actor
 from mexards.protocol import resolve_protocol
 from mexards.protocol.model import Protocol
-from mexards.services import insilico
 from mexards.services.port import Reauthentication
-from mexards.simulation.trial_scenario import load_trial_scenario
+
+bootstrap = lazy_module("mexards.bootstrap")
+insilico = lazy_module("mexards.services.insilico")
 
 DEFAULT_OUT = Path("mexards-demo")
 DATABASE_FILE = "mexards-demo.sqlite"
@@ -220,6 +221,8 @@ def demo(
     console = Console()
     began = time.perf_counter()
     with reported_errors():
+        from mexards.simulation.trial_scenario import load_trial_scenario  # the engine loads only when run
+
         loaded = load_trial_scenario(scenario)
         protocol = insilico.with_design(resolve_protocol(loaded.protocol), design, loaded.dose_toxicity.target)
         out.mkdir(parents=True, exist_ok=True)

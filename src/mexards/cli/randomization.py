@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import typer
 
-from mexards import bootstrap
 from mexards.cli.database import DB_OPTION
 from mexards.cli.failure import reported_errors
+from mexards.cli.lazy import lazy_module
 from mexards.domain.errors import ValidationError
 from mexards.services.allocation import generate_allocation_list
 from mexards.services.read_model import allocation_status
+
+bootstrap = lazy_module("mexards.bootstrap")
 
 randomization_app = typer.Typer(help="Phase 2 randomization: the sealed allocation list.", no_args_is_help=True)
 

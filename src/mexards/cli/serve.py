@@ -13,17 +13,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import typer
-import uvicorn
 from pydantic import ValidationError as SettingsError
 
-from mexards import bootstrap
-from mexards.api.app import build_container, create_app
 from mexards.cli.database import DB_OPTION
 from mexards.cli.failure import EXIT_INVALID, reported_errors
+from mexards.cli.lazy import lazy_module
 from mexards.config import Settings
 from mexards.domain.errors import ConflictError
 from mexards.protocol.catalog import builtin_protocol
 from mexards.services import account, trial
+
+bootstrap = lazy_module("mexards.bootstrap")
+web_app = lazy_module("mexards.api.app")
+uvicorn = lazy_module("uvicorn")
 
 
 def register(app: typer.Typer) -> None:
@@ -63,7 +65,7 @@ def generated_password() -> str:
 
 def prepare(settings: Settings, protocol_id: str | None = None, protocol_version: str = "1.0") -> Prepared:
     """Open the database, create the first administrator if there is no account, start the trial if asked."""
-    container = build_container(settings)
+    container = web_app.build_container(settings)
     password = settings.admin_password or generated_password()
     admin = account.ensure_administrator(container.account_unit_of_work(), container.hasher, password)
     started = False
@@ -77,7 +79,7 @@ def prepare(settings: Settings, protocol_id: str | None = None, protocol_version
         except ConflictError:
             started = False
     generated = password if admin is not None and not settings.admin_password else None
-    return Prepared(create_app(container=container), generated, admin is not None, started)
+    return Prepared(web_app.create_app(container=container), generated, admin is not None, started)
 
 
 def serve(

@@ -21,19 +21,12 @@ from rich.console import Console
 from rich.table import Table
 
 from mexards.cli.failure import reported_errors
+from mexards.cli.lazy import lazy_module
 from mexards.domain.errors import ValidationError
 from mexards.dosefinding.catalog import DESIGN_NAMES, DesignOptions, build_design, skeleton_option
 from mexards.dosefinding.design import Design
-from mexards.simulation import (
-    DoseFindingScenario,
-    Executor,
-    LocalPoolExecutor,
-    OperatingCharacteristics,
-    compare_designs,
-    exact_operating_characteristics,
-    parse_probabilities,
-)
 
+simulation = lazy_module("mexards.simulation")
 simulate_app = typer.Typer(
     help="Simulate designs: dose-finding operating characteristics (exact or Monte Carlo).",
     invoke_without_command=True,
@@ -69,7 +62,7 @@ def _designs(design: str | None, compare: str | None) -> list[str]:
 def _scenario(
     name: str, true_tox: tuple[float, ...], cohort_size: int, cohorts: int | None, target: float | None,
     start_dose: int | None,
-) -> DoseFindingScenario:
+) -> simulation.DoseFindingScenario:
     if name.startswith("3+3"):
         if cohort_size != THREE_PLUS_THREE_COHORT:
             raise ValidationError("cohort_size", "the 3+3 design treats cohorts of 3", cohort_size)
@@ -79,18 +72,18 @@ def _scenario(
         if cohorts is None:
             raise ValidationError("cohorts", f"is required for the {name} design", None)
         planned = cohorts
-    return DoseFindingScenario(true_tox, cohort_size, planned, start_dose=start_dose, target=target)
+    return simulation.DoseFindingScenario(true_tox, cohort_size, planned, start_dose=start_dose, target=target)
 
 
-def _executor(scheduler: str | None, workers: int | None) -> Executor:
+def _executor(scheduler: str | None, workers: int | None) -> simulation.Executor:
     if scheduler is not None:
         from mexards.simulation.dask_executor import DaskExecutor
 
         return DaskExecutor(scheduler)
-    return LocalPoolExecutor(workers)
+    return simulation.LocalPoolExecutor(workers)
 
 
-def _table(results: list[OperatingCharacteristics]) -> Table:
+def _table(results: list[simulation.OperatingCharacteristics]) -> Table:
     first = results[0]
     doses = len(first.true_tox)
     kind = "exact" if first.trials is None else f"Monte Carlo, {first.trials} trials, seed {first.seed}"
@@ -107,14 +100,14 @@ def _table(results: list[OperatingCharacteristics]) -> Table:
     return table
 
 
-def _cells(oc: OperatingCharacteristics, key: str, digits: int) -> list[str]:
+def _cells(oc: simulation.OperatingCharacteristics, key: str, digits: int) -> list[str]:
     """Per-dose values of ``key``, with ``± standard error`` for Monte Carlo results."""
     values: tuple[float, ...] = getattr(oc, key)
     errors = (oc.standard_errors or {}).get(key)
     return [f"{v:.{digits}f}" + (f" ±{errors[i]:.{digits}f}" if errors else "") for i, v in enumerate(values)]
 
 
-def _summary(oc: OperatingCharacteristics) -> str:
+def _summary(oc: simulation.OperatingCharacteristics) -> str:
     line = f"{oc.design}: P(stop before the last cohort) {oc.p_stop_early:.4f}"
     if oc.p_treated_above_mtd is not None:
         line += (
@@ -124,7 +117,7 @@ def _summary(oc: OperatingCharacteristics) -> str:
     return line
 
 
-def _plot(results: list[OperatingCharacteristics], path: Path) -> None:
+def _plot(results: list[simulation.OperatingCharacteristics], path: Path) -> None:
     """Grouped bars: selection probability and mean patients per dose, one colour per design."""
     import matplotlib
 
@@ -203,14 +196,14 @@ def simulate_dose(
         names = _designs(design, compare)
         if true_tox is None:
             raise ValidationError("true_tox", "is required, e.g. --true-tox 0.10,0.25,0.40", None)
-        probabilities = parse_probabilities(true_tox, "true_tox")
+        probabilities = simulation.parse_probabilities(true_tox, "true_tox")
         if exact and trials is not None:
             raise ValidationError("trials", "give either --exact or --trials, not both", trials)
         if not exact and trials is None:
             raise ValidationError("trials", "give --trials N (Monte Carlo) or --exact", None)
         if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
             raise ValidationError("plot", "must end in .png, .svg or .pdf", str(plot))
-        arms: list[tuple[Design, DoseFindingScenario]] = []
+        arms: list[tuple[Design, simulation.DoseFindingScenario]] = []
         for name in names:
             options = DesignOptions(
                 design=name,
@@ -240,13 +233,13 @@ def simulate_dose(
                 (build_design(options), _scenario(name, probabilities, cohort_size, cohorts, target, start_dose))
             )
         if exact:
-            results = [exact_operating_characteristics(d, s) for d, s in arms]
+            results = [simulation.exact_operating_characteristics(d, s) for d, s in arms]
         else:
             assert trials is not None
             master = seed if seed is not None else secrets.randbits(63)
             executor = _executor(scheduler, workers)
             try:
-                results = compare_designs(arms, trials=trials, seed=master, executor=executor)
+                results = simulation.compare_designs(arms, trials=trials, seed=master, executor=executor)
             finally:
                 close = getattr(executor, "close", None)
                 if close is not None:

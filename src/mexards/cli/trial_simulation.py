@@ -24,7 +24,6 @@ from mexards.domain.errors import ValidationError
 from mexards.simulation import Executor, LocalPoolExecutor
 from mexards.simulation.trial_result import WholeTrialResult
 from mexards.simulation.trial_scenario import list_builtin_scenarios, load_trial_scenario
-from mexards.simulation.whole_trial import simulate_whole_trial
 
 PLOT_FILES = ("mtd_selection.png", "power_curve.png")
 
@@ -211,6 +210,8 @@ def simulate_trial(
         master = seed if seed is not None else secrets.randbits(63)
         executor = _executor(scheduler, workers)
         try:
+            from mexards.simulation.whole_trial import simulate_whole_trial  # loads the engine
+
             result = simulate_whole_trial(
                 loaded, trials=trials, seed=master, executor=executor, phase2_sample_size=phase2_size
             )

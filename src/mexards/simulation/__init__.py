@@ -10,12 +10,42 @@
 See ``docs/simulation.md``.
 """
 
-from mexards.simulation.exact import exact_operating_characteristics
-from mexards.simulation.executor import Executor, LocalPoolExecutor, SerialExecutor, default_executor
-from mexards.simulation.montecarlo import compare_designs, simulate_operating_characteristics
-from mexards.simulation.replay import replay_operating_characteristics, replay_trial
-from mexards.simulation.result import OperatingCharacteristics
-from mexards.simulation.scenario import DoseFindingScenario, parse_probabilities
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mexards.simulation.exact import exact_operating_characteristics
+    from mexards.simulation.executor import Executor, LocalPoolExecutor, SerialExecutor, default_executor
+    from mexards.simulation.montecarlo import compare_designs, simulate_operating_characteristics
+    from mexards.simulation.replay import replay_operating_characteristics, replay_trial
+    from mexards.simulation.result import OperatingCharacteristics
+    from mexards.simulation.scenario import DoseFindingScenario, parse_probabilities
+
+_HOME = {
+    "exact_operating_characteristics": "exact",
+    "Executor": "executor",
+    "LocalPoolExecutor": "executor",
+    "SerialExecutor": "executor",
+    "default_executor": "executor",
+    "compare_designs": "montecarlo",
+    "simulate_operating_characteristics": "montecarlo",
+    "replay_operating_characteristics": "replay",
+    "replay_trial": "replay",
+    "OperatingCharacteristics": "result",
+    "DoseFindingScenario": "scenario",
+    "parse_probabilities": "scenario",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the public names on first use, so that importing one submodule does not load the whole engine."""
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'mexards.simulation' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"mexards.simulation.{home}"), name)
+
 
 __all__ = [
     "DoseFindingScenario",
