@@ -130,27 +130,30 @@ def _structure(ds: Dataset) -> list[Finding]:
 def _values(ds: Dataset) -> list[Finding]:
     found: list[Finding] = []
     standard = {v.name: v for v in DOMAIN_VARIABLES.get(ds.name, ())}
+    names = {v.name for v in ds.variables}
+    checks = [(v.name, v.kind == "Num", standard.get(v.name, v).core == "Req", MAX_LENGTHS.get(v.name, 200))
+              for v in ds.variables]
+    standard_domain = ds.name in DOMAIN_VARIABLES
     for number, row in enumerate(ds.rows, start=1):
-        for name in row:
-            if name not in {v.name for v in ds.variables}:
-                found.append(Finding(ds.name, name, number, "SD-NAME", "value of a variable not defined"))
-        for variable in ds.variables:
-            value = row.get(variable.name)
-            if _empty(value):
-                if standard.get(variable.name, variable).core == "Req":
-                    found.append(Finding(ds.name, variable.name, number, "SD-REQ", "Req variable is null"))
+        if not names.issuperset(row):
+            found += [Finding(ds.name, name, number, "SD-NAME", "value of a variable not defined")
+                      for name in row if name not in names]
+        for name, numeric, required, limit in checks:
+            value = row.get(name)
+            if value is None or value == "" or (isinstance(value, float) and value != value):
+                if required:
+                    found.append(Finding(ds.name, name, number, "SD-REQ", "Req variable is null"))
                 continue
-            if variable.kind == "Num":
+            if numeric:
                 if isinstance(value, bool) or not isinstance(value, int | float):
-                    found.append(Finding(ds.name, variable.name, number, "SD-TYPE", "must be a number"))
+                    found.append(Finding(ds.name, name, number, "SD-TYPE", "must be a number"))
                 continue
-            text = str(value)
+            text = value if isinstance(value, str) else str(value)
             if not text.isascii():
-                found.append(Finding(ds.name, variable.name, number, "SD-LENGTH", "value is not ASCII"))
-            limit = MAX_LENGTHS.get(variable.name, 200)
-            if len(text.encode()) > limit:
-                found.append(Finding(ds.name, variable.name, number, "SD-LENGTH", f"longer than {limit}"))
-        if ds.name in DOMAIN_VARIABLES and row.get("DOMAIN") != ds.name:
+                found.append(Finding(ds.name, name, number, "SD-LENGTH", "value is not ASCII"))
+            elif len(text) > limit:
+                found.append(Finding(ds.name, name, number, "SD-LENGTH", f"longer than {limit}"))
+        if standard_domain and row.get("DOMAIN") != ds.name:
             found.append(Finding(ds.name, "DOMAIN", number, "SD-DOMAIN", f"must be {ds.name}"))
     return found
 
@@ -207,22 +210,28 @@ SUBJECT_CODELISTS: dict[tuple[str, str], tuple[tuple[str, ...], bool, str]] = {
 """(domain, variable) -> (allowed terms, extensible?, codelist) for the subject-level domains."""
 
 
-def _subject_terms(ds: Dataset, number: int, row: Mapping[str, object]) -> list[Finding]:
+def _subject_terms(ds: Dataset) -> list[Finding]:
     found: list[Finding] = []
-    for variable, value in row.items():
-        if variable.endswith("DTC") and not _empty(value) and not is_iso8601_date(str(value)):
-            found.append(Finding(ds.name, variable, number, "SD-ISO8601", "not an ISO 8601 date/time"))
-        rule = SUBJECT_CODELISTS.get((ds.name, variable))
-        if rule is not None:
-            found += _term(ds, variable, number, value, rule[0], rule[1], rule[2])
+    names = {v.name for v in ds.variables} | {name for row in ds.rows[:1] for name in row}
+    dates = [name for name in names if name.endswith("DTC")]
+    coded = [(name, SUBJECT_CODELISTS[(ds.name, name)]) for name in names if (ds.name, name) in SUBJECT_CODELISTS]
+    for number, row in enumerate(ds.rows, start=1):
+        for name in dates:
+            value = row.get(name)
+            if not _empty(value) and not is_iso8601_date(str(value)):
+                found.append(Finding(ds.name, name, number, "SD-ISO8601", "not an ISO 8601 date/time"))
+        for name, (allowed, extensible, codelist) in coded:
+            value = row.get(name)
+            if not _empty(value) and value not in allowed:
+                found += _term(ds, name, number, value, allowed, extensible, codelist)
     return found
 
 
 def _terminology(ds: Dataset) -> list[Finding]:
+    if ds.name in SUBJECT_DOMAINS:
+        return _subject_terms(ds)
     found: list[Finding] = []
     for number, row in enumerate(ds.rows, start=1):
-        if ds.name in SUBJECT_DOMAINS:
-            found += _subject_terms(ds, number, row)
         if ds.name == "TI":
             found += _term(ds, "IECAT", number, row.get("IECAT"), IE_CATEGORIES, False, "IECAT")
         if ds.name == "TA":

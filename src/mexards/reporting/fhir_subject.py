@@ -21,6 +21,7 @@ Mapping:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -69,11 +70,10 @@ def _arm(protocol: Protocol, records: ClinicalRecords, person: Participant) -> s
     return next((a.id for a in protocol.arms if a.phase == 1 and a.dose_level == level), None)
 
 
-def patient(protocol: Protocol, records: ClinicalRecords, person: Participant) -> dict[str, Any]:
-    """The pseudonymous ``Patient`` of a participant."""
+def patient(protocol: Protocol, person: Participant, demographics: Mapping[str, object]) -> dict[str, Any]:
+    """The pseudonymous ``Patient`` of a participant, from the values of their demographics form."""
     pid = str(person.participant_id)
-    values = next((r.values for r in records.crf_records
-                   if r.participant_id == person.participant_id and r.form_id == "demographics"), {})
+    values = demographics
     resource: dict[str, Any] = {
         "resourceType": "Patient",
         "id": _resource_id(protocol, f"patient/{pid}"),
@@ -126,6 +126,8 @@ def research_subject(protocol: Protocol, records: ClinicalRecords, person: Parti
 def subject_resources(protocol: Protocol, records: ClinicalRecords) -> list[dict[str, Any]]:
     """A Patient and a ResearchSubject per participant, ordered by participant id."""
     resources: list[dict[str, Any]] = []
+    demographics = {r.participant_id: r.values for r in records.crf_records if r.form_id == "demographics"}
     for person in sorted(records.participants, key=lambda p: str(p.participant_id)):
-        resources += [patient(protocol, records, person), research_subject(protocol, records, person)]
+        resources += [patient(protocol, person, demographics.get(person.participant_id, {})),
+                      research_subject(protocol, records, person)]
     return resources

@@ -221,14 +221,13 @@ def study_element(protocol: Protocol, extension: MetadataExtension | None = None
     return study
 
 
-def odm_document(
+def odm_tree(
     protocol: Protocol,
     *,
     created_at: datetime | None = None,
     clinical: ClinicalPart | None = None,
-) -> bytes:
-    """The ODM 1.3.2 XML document (UTF-8 bytes) of ``protocol``'s metadata, plus the clinical data when given.
-    ``created_at`` (tz-aware; default now, UTC) fills ``CreationDateTime``."""
+) -> etree._Element:
+    """The ``ODM`` root element: ``protocol``'s metadata, plus the clinical data when given."""
     when = created_at or datetime.now(UTC)
     if when.tzinfo is None:
         raise ValidationError("created_at", "must be timezone-aware", when)
@@ -247,7 +246,23 @@ def odm_document(
     if clinical is not None:
         root.append(clinical.admin_data)
         root.append(clinical.clinical_data)
+    return root
+
+
+def serialised(root: etree._Element) -> bytes:
+    """The UTF-8 XML document of an ODM tree."""
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+def odm_document(
+    protocol: Protocol,
+    *,
+    created_at: datetime | None = None,
+    clinical: ClinicalPart | None = None,
+) -> bytes:
+    """The ODM 1.3.2 XML document (UTF-8 bytes) of ``protocol``'s metadata, plus the clinical data when given.
+    ``created_at`` (tz-aware; default now, UTC) fills ``CreationDateTime``."""
+    return serialised(odm_tree(protocol, created_at=created_at, clinical=clinical))
 
 
 @cache
@@ -271,60 +286,87 @@ _REFERENCES = (
 )
 
 
+def _q(tag: str) -> str:
+    return f"{{{ODM_NS}}}{tag}"
+
+
 def _reference_errors(tree: etree._ElementTree) -> list[str]:
     errors: list[str] = []
+    metadata = _parts(tree, "Study")
     for ref_tag, attribute, def_tag in _REFERENCES:
-        defined = {node.get("OID") for node in tree.iter(f"{{{ODM_NS}}}{def_tag}")}
-        for node in tree.iter(f"{{{ODM_NS}}}{ref_tag}"):
+        defined = {node.get("OID") for study in metadata for node in study.iter(_q(def_tag))}
+        for node in (node for study in metadata for node in study.iter(_q(ref_tag))):
             if node.get(attribute) not in defined:
                 errors.append(f"line {node.sourceline}: {ref_tag} {attribute}='{node.get(attribute)}' "
                               f"refers to no {def_tag}")
     return errors + _clinical_reference_errors(tree)
 
 
-def _children_refs(tree: etree._ElementTree, def_tag: str, ref_tag: str, attribute: str) -> dict[str, set[str]]:
-    return {str(node.get("OID")): {str(r.get(attribute)) for r in node.iter(f"{{{ODM_NS}}}{ref_tag}")}
-            for node in tree.iter(f"{{{ODM_NS}}}{def_tag}")}
+def _children_refs(parts: list[etree._Element], def_tag: str, ref_tag: str, attribute: str) -> dict[str, set[str]]:
+    return {str(node.get("OID")): {str(r.get(attribute)) for r in node.iter(_q(ref_tag))}
+            for part in parts for node in part.iter(_q(def_tag))}
 
 
-_DATA_LEVELS = (
-    ("FormData", "FormOID", "StudyEventData", "StudyEventOID", "StudyEventDef", "FormRef"),
-    ("ItemGroupData", "ItemGroupOID", "FormData", "FormOID", "FormDef", "ItemGroupRef"),
-    ("ItemData", "ItemOID", "ItemGroupData", "ItemGroupOID", "ItemGroupDef", "ItemRef"),
-)
+def _parts(tree: etree._ElementTree, tag: str) -> list[etree._Element]:
+    """The top-level ``tag`` elements of a document (the whole tree if its root is not ``ODM``)."""
+    root = tree.getroot()
+    return [root] if root.tag != _q("ODM") else [node for node in root if node.tag == _q(tag)]
+
+
+_DATA_LEVELS = {
+    _q("StudyEventData"): ("StudyEventOID", "StudyEventDef", "FormRef", "FormOID", _q("FormData")),
+    _q("FormData"): ("FormOID", "FormDef", "ItemGroupRef", "ItemGroupOID", _q("ItemGroupData")),
+    _q("ItemGroupData"): ("ItemGroupOID", "ItemGroupDef", "ItemRef", "ItemOID", _q("ItemData")),
+}
+"""Data element -> (its OID attribute, its definition, the definition's refs, the child OID attribute, the child
+element): each child must be one the parent's definition refers to."""
 
 
 def _clinical_reference_errors(tree: etree._ElementTree) -> list[str]:
     """Clinical data must use the metadata's structure, and audit and site references must resolve."""
     errors: list[str] = []
-    versions = {node.get("OID") for node in tree.iter(f"{{{ODM_NS}}}MetaDataVersion")}
-    for node in tree.iter(f"{{{ODM_NS}}}ClinicalData"):
+    metadata, clinical, admin_data = _parts(tree, "Study"), _parts(tree, "ClinicalData"), _parts(tree, "AdminData")
+    if not clinical or clinical[0].tag != _q("ClinicalData"):
+        return errors
+    versions = {node.get("OID") for study in metadata for node in study.iter(_q("MetaDataVersion"))}
+    for node in clinical:
         if node.get("MetaDataVersionOID") not in versions:
             errors.append(f"line {node.sourceline}: ClinicalData MetaDataVersionOID='"
                           f"{node.get('MetaDataVersionOID')}' refers to no MetaDataVersion")
-    events = {node.get("OID") for node in tree.iter(f"{{{ODM_NS}}}StudyEventDef")}
-    for node in tree.iter(f"{{{ODM_NS}}}StudyEventData"):
-        if node.get("StudyEventOID") not in events:
-            errors.append(f"line {node.sourceline}: StudyEventData StudyEventOID='{node.get('StudyEventOID')}' "
-                          "refers to no StudyEventDef")
-    for tag, attribute, parent_tag, parent_attribute, def_tag, ref_tag in _DATA_LEVELS:
-        allowed = _children_refs(tree, def_tag, ref_tag, attribute)
-        for node in tree.iter(f"{{{ODM_NS}}}{tag}"):
-            parent = node.getparent()
-            if parent is None or parent.tag != f"{{{ODM_NS}}}{parent_tag}":
-                continue
-            owner = str(parent.get(parent_attribute))
-            if node.get(attribute) not in allowed.get(owner, set()):
-                errors.append(f"line {node.sourceline}: {tag} {attribute}='{node.get(attribute)}' is not part of "
-                              f"{def_tag} {owner}")
-    for ref_tag, attribute, def_tag in (("UserRef", "UserOID", "User"), ("LocationRef", "LocationOID", "Location"),
-                                        ("SiteRef", "LocationOID", "Location")):
-        defined = {node.get("OID") for node in tree.iter(f"{{{ODM_NS}}}{def_tag}")}
-        for node in tree.iter(f"{{{ODM_NS}}}{ref_tag}"):
-            if node.get(attribute) not in defined:
-                errors.append(f"line {node.sourceline}: {ref_tag} {attribute}='{node.get(attribute)}' refers to no "
-                              f"{def_tag}")
+    events = {node.get("OID") for study in metadata for node in study.iter(_q("StudyEventDef"))}
+    allowed = {tag: _children_refs(metadata, definition, ref, attribute)
+               for tag, (_, definition, ref, attribute, _) in _DATA_LEVELS.items()}
+    admin = {tag: {node.get("OID") for part in admin_data for node in part.iter(_q(tag))}
+             for tag in ("User", "Location")}
+    refs = {_q("UserRef"): ("UserOID", "User"), _q("LocationRef"): ("LocationOID", "Location"),
+            _q("SiteRef"): ("LocationOID", "Location")}
+    for node in (node for data in clinical for node in data.iter(*_DATA_LEVELS, *refs)):
+        if node.tag in refs:
+            attribute, def_tag = refs[node.tag]
+            if node.get(attribute) not in admin[def_tag]:
+                errors.append(f"line {node.sourceline}: {etree.QName(node).localname} {attribute}="
+                              f"'{node.get(attribute)}' refers to no {def_tag}")
+            continue
+        own, definition, _, child_attribute, child_tag = _DATA_LEVELS[node.tag]
+        if node.tag == _q("StudyEventData") and node.get(own) not in events:
+            errors.append(f"line {node.sourceline}: StudyEventData StudyEventOID='{node.get(own)}' refers to no "
+                          "StudyEventDef")
+        permitted = allowed[node.tag].get(str(node.get(own)), set())
+        for child in node.iterchildren(child_tag):
+            if child.get(child_attribute) not in permitted:
+                errors.append(f"line {child.sourceline}: {etree.QName(child_tag).localname} {child_attribute}="
+                              f"'{child.get(child_attribute)}' is not part of {definition} {node.get(own)}")
     return errors
+
+
+def tree_errors(root: etree._Element) -> list[str]:
+    """Problems of an in-memory ODM tree (the checks of :func:`odm_errors`, without line numbers): a quick
+    first check before the document is written."""
+    tree = etree.ElementTree(root)
+    schema = odm_schema()
+    if not schema.validate(tree):
+        return [_readable(e.message) for e in schema.error_log]
+    return _reference_errors(tree)
 
 
 def odm_errors(document: bytes | str | Path) -> list[str]:

@@ -129,11 +129,14 @@ def _value(value: object) -> str | None:
     return str(value)
 
 
+_ITEM_DATA = f"{{{ODM_NS}}}ItemData"
+
+
 def _items(parent: etree._Element, oid_prefix: str, values: Iterable[tuple[str, object]]) -> None:
     for key, raw in values:
-        text = _value(raw)
+        text = raw if isinstance(raw, str) and raw else _value(raw)
         if text is not None:
-            _el(parent, "ItemData", ItemOID=f"{oid_prefix}.{key}", Value=text)
+            etree.SubElement(parent, _ITEM_DATA, ItemOID=f"{oid_prefix}.{key}", Value=text)
 
 
 def _location(site: str) -> str:

@@ -50,6 +50,8 @@ def dtc(value: datetime | date | str | None) -> str | None:
     """An ISO 8601 ``--DTC`` value: date-times in UTC to the second (no offset), dates as dates."""
     if value is None or value == "":
         return None
+    if isinstance(value, datetime) and value.tzinfo is UTC:
+        return value.replace(tzinfo=None).isoformat(timespec="seconds")
     if isinstance(value, str):
         try:
             parsed: datetime | date = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
@@ -57,12 +59,16 @@ def dtc(value: datetime | date | str | None) -> str | None:
             return None
         value = parsed
     if isinstance(value, datetime):
-        moment = value.astimezone(UTC) if value.tzinfo else value
-        return moment.strftime("%Y-%m-%dT%H:%M:%S")
+        moment = value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+        return moment.isoformat(timespec="seconds")
     return value.isoformat()
 
 
 def _as_date(value: datetime | date | str | None) -> date | None:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
     text = dtc(value)
     return date.fromisoformat(text[:10]) if text else None
 
@@ -96,6 +102,8 @@ class SubjectContext:
             if stamp is not None and given.status.value != "missed":
                 current = self.last_dose.get(given.participant_id)
                 self.last_dose[given.participant_id] = stamp if current is None else max(current, stamp)
+        self.start_dtc = {pid: dtc(p.first_dose_at) for pid, p in self.people.items()}
+        self.start_date = {pid: _as_date(p.first_dose_at) for pid, p in self.people.items()}
         self.demographics: dict[ParticipantId, CRFRecord] = {
             r.participant_id: r for r in self.records.crf_records if r.form_id == "demographics"}
 
@@ -122,7 +130,7 @@ class SubjectContext:
 
     def study_day(self, pid: ParticipantId, when: datetime | date | str | None) -> int | None:
         """``--DY`` of a date: Day 1 is the date of RFSTDTC, the day before is -1 (no Day 0)."""
-        start, on = _as_date(self.reference_start(pid)), _as_date(when)
+        start, on = self.start_date.get(pid), _as_date(when)
         if start is None or on is None:
             return None
         delta = (on - start).days
@@ -133,7 +141,7 @@ class SubjectContext:
         screening epoch)."""
         day = self.study_day(pid, when)
         person = self.people.get(pid)
-        moment, start = dtc(when), dtc(self.reference_start(pid))
+        moment, start = dtc(when), self.start_dtc.get(pid)
         if person is None or moment is None:
             return None
         if day is None or day < 1 or (start is not None and "T" in moment and moment < start):

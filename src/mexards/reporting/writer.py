@@ -25,7 +25,7 @@ from mexards.protocol.model import Protocol
 from mexards.reporting.dataset import Dataset
 from mexards.reporting.fhir import ensure_valid_fhir, fhir_bundle
 from mexards.reporting.fhir_subject import subject_resources
-from mexards.reporting.odm import ensure_valid_odm, odm_document
+from mexards.reporting.odm import ensure_valid_odm, odm_tree, serialised, tree_errors
 from mexards.reporting.odm_clinical import clinical_part
 from mexards.reporting.page import StudyResults, render_study_page
 from mexards.reporting.registry import ensure_valid_registry, registry_protocol_section
@@ -49,8 +49,11 @@ def write_odm(protocol: Protocol, folder: Path, *, created_at: datetime | None =
               records: ClinicalRecords | None = None) -> list[Path]:
     """``<id>_odm.xml``: the ODM 1.3.2 metadata (and clinical data from ``records``), checked against the XSD."""
     clinical = clinical_part(protocol, records) if records is not None else None
-    document = odm_document(protocol, created_at=created_at, clinical=clinical)
-    ensure_valid_odm(document)
+    root = odm_tree(protocol, created_at=created_at, clinical=clinical)
+    valid = not tree_errors(root)
+    document = serialised(root)
+    if not valid:
+        ensure_valid_odm(document)  # the same checks again, reported with line numbers
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{protocol.registry_id}_odm.xml"
     path.write_bytes(document)
