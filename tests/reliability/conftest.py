@@ -1,4 +1,5 @@
-"""Fixtures of the reliability suite: a second, empty database of the same kind as ``db_url``."""
+"""Fixtures of the reliability suite: a second, empty database of the same kind as ``db_url``, and the API on
+a copy of the trial that the API tests build."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.api.conftest import Session, built_trial, open_session  # noqa: F401  (fixture re-exported)
+from tests.api.scenario import Trial
 from tests.conftest import PG_URL
 
 ADMIN_DSN = PG_URL.replace("postgresql+psycopg://", "postgresql://")
@@ -38,3 +41,12 @@ def empty_database_url(db_url: str, tmp_path: Path) -> Iterator[Callable[[], str
         with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
             for schema in schemas:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(scope="module")
+def api(
+    built_trial: tuple[Path, Trial],  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Session]:
+    """The API on a copy of the trial the API tests build through the use cases, one copy per module."""
+    yield from open_session(built_trial, tmp_path_factory.mktemp("hostile") / "trial.sqlite")
