@@ -23,10 +23,12 @@ each Phase 2 dose its particles.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree  # type: ignore[import-untyped]
 
@@ -129,14 +131,27 @@ def _value(value: object) -> str | None:
     return str(value)
 
 
-_ITEM_DATA = f"{{{ODM_NS}}}ItemData"
+_WHITESPACE = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Characters XML 1.0 cannot hold; they are dropped."""
 
 
-def _items(parent: etree._Element, oid_prefix: str, values: Iterable[tuple[str, object]]) -> None:
+_SPECIAL = re.compile("[&<>\"'\x00-\x1f]")
+
+
+def _attr(text: str) -> str:
+    """A quoted, escaped XML attribute value (line breaks and tabs kept as character references)."""
+    if _SPECIAL.search(text) is None:
+        return f'"{text}"'
+    return quoteattr(_NOT_XML.sub("", text), _WHITESPACE)
+
+
+def _items(out: list[str], oid_prefix: str, values: Iterable[tuple[str, object]]) -> None:
+    """``ItemData`` elements (as XML text) for the values that are not empty."""
     for key, raw in values:
         text = raw if isinstance(raw, str) and raw else _value(raw)
         if text is not None:
-            etree.SubElement(parent, _ITEM_DATA, ItemOID=f"{oid_prefix}.{key}", Value=text)
+            out.append(f"<ItemData ItemOID={_attr(f'{oid_prefix}.{key}')} Value={_attr(text)}/>")
 
 
 def _location(site: str) -> str:
@@ -193,81 +208,86 @@ class _Builder:
         return MetadataExtension(tuple(forms), tuple(codelists), tuple(events),
                                  {k: tuple(v) for k, v in visit_forms.items() if k in self.order})
 
-    def _audit(self, parent: etree._Element, user: str, when: datetime, site: str, reason: str | None,
+    def _audit(self, out: list[str], user: str, when: datetime, site: str, reason: str | None,
                source: str) -> None:
         self.users.add(user)
-        audit = _el(parent, "AuditRecord")
-        _el(audit, "UserRef", UserOID=_user(user))
-        _el(audit, "LocationRef", LocationOID=_location(site))
-        _el(audit, "DateTimeStamp").text = when.isoformat(timespec="seconds")
+        out.append(f"<AuditRecord><UserRef UserOID={_attr(_user(user))}/><LocationRef "
+                   f"LocationOID={_attr(_location(site))}/><DateTimeStamp>{when.isoformat(timespec='seconds')}"
+                   "</DateTimeStamp>")
         if reason:
-            _el(audit, "ReasonForChange").text = reason
-        _el(audit, "SourceID").text = source
+            out.append(f"<ReasonForChange>{escape(_NOT_XML.sub('', reason))}</ReasonForChange>")
+        out.append(f"<SourceID>{escape(_NOT_XML.sub('', source))}</SourceID></AuditRecord>")
 
-    def subject(self, parent: etree._Element, person: Participant, crfs: list[CRFRecord],
+    def subject(self, out: list[str], person: Participant, crfs: list[CRFRecord],
                 doses: list[Administration], events: list[AdverseEvent]) -> None:
         pid = person.participant_id
-        subject = _el(parent, "SubjectData", SubjectKey=str(pid))
-        _el(subject, "SiteRef", LocationOID=_location(self.site[pid]))
+        out.append(f"<SubjectData SubjectKey={_attr(str(pid))}>"
+                   f"<SiteRef LocationOID={_attr(_location(self.site[pid]))}/>")
         by_visit: dict[str, list[CRFRecord]] = defaultdict(list)
         for record in crfs:
             by_visit[record.visit_code].append(record)
         for code in sorted(by_visit, key=lambda c: (self.order.get(c, len(self.order)), c)):
-            event = _el(subject, "StudyEventData", StudyEventOID=event_oid(code))
+            out.append(f"<StudyEventData StudyEventOID={_attr(event_oid(code))}>")
             for record in by_visit[code]:
-                self._crf(event, record, self.site[pid])
-        self._status(subject, person)
+                self._crf(out, record, self.site[pid])
+            out.append("</StudyEventData>")
+        self._status(out, person)
         if doses:
-            form = _el(_el(subject, "StudyEventData", StudyEventOID=event_oid("DOSING")), "FormData",
-                       FormOID=f"F.{form_key(DOSING_FORM)}")
+            out.append(f'<StudyEventData StudyEventOID="{event_oid("DOSING")}"><FormData '
+                       f'FormOID="F.{form_key(DOSING_FORM)}">')
             for given in sorted(doses, key=lambda a: a.study_day.value):
-                self._dose(form, given, person)
+                self._dose(out, given, person)
+            out.append("</FormData></StudyEventData>")
         if events:
-            form = _el(_el(subject, "StudyEventData", StudyEventOID=event_oid("AE")), "FormData",
-                       FormOID=f"F.{form_key(AE_FORM)}")
+            key = form_key(AE_FORM)
+            out.append(f'<StudyEventData StudyEventOID="{event_oid("AE")}"><FormData FormOID="F.{key}">')
             for n, ae in enumerate(sorted(events, key=lambda e: (e.onset_at, e.adverse_event_id)), start=1):
-                group = _el(form, "ItemGroupData", ItemGroupOID=f"IG.{form_key(AE_FORM)}.VALUES",
-                            ItemGroupRepeatKey=str(n))
-                _items(group, f"IT.{form_key(AE_FORM)}.VALUES", (
+                out.append(f'<ItemGroupData ItemGroupOID="IG.{key}.VALUES" ItemGroupRepeatKey="{n}">')
+                _items(out, f"IT.{key}.VALUES", (
                     ("term", ae.term), ("ctcae_grade", int(ae.ctcae_grade)), ("onset_at", ae.onset_at),
                     ("resolved_at", ae.resolved_at), ("serious", ae.is_serious),
                     ("relatedness", ae.relatedness.value), ("expectedness", ae.expectedness.value)))
+                out.append("</ItemGroupData>")
+            out.append("</FormData></StudyEventData>")
+        out.append("</SubjectData>")
 
-    def _crf(self, event: etree._Element, record: CRFRecord, site: str) -> None:
+    def _crf(self, out: list[str], record: CRFRecord, site: str) -> None:
         key = form_key(record.form_id)
-        form = _el(event, "FormData", FormOID=f"F.{key}")
+        out.append(f"<FormData FormOID={_attr(f'F.{key}')}>")
         changed = record.version > 1 and record.changed_by is not None and record.changed_at is not None
         user = record.changed_by if changed and record.changed_by else record.entered_by
         when = record.changed_at if changed and record.changed_at else record.entered_at
-        self._audit(form, str(user), when, site, record.change_reason if changed else None,
+        self._audit(out, str(user), when, site, record.change_reason if changed else None,
                     f"{record.record_id} version {record.version}")
         library = self.library.get(record.form_id)
         fields = {f.name for f in library.fields} if library else set(record.values)
-        group = _el(form, "ItemGroupData", ItemGroupOID=f"IG.{key}.VALUES")
-        _items(group, f"IT.{key}.VALUES", ((k, v) for k, v in record.values.items() if k in fields))
+        out.append(f"<ItemGroupData ItemGroupOID={_attr(f'IG.{key}.VALUES')}>")
+        _items(out, f"IT.{key}.VALUES", ((k, v) for k, v in record.values.items() if k in fields))
+        out.append("</ItemGroupData>")
         if record.derived:
-            group = _el(form, "ItemGroupData", ItemGroupOID=f"IG.{key}.DERIVED")
-            _items(group, f"IT.{key}.DERIVED", record.derived.items())
+            out.append(f"<ItemGroupData ItemGroupOID={_attr(f'IG.{key}.DERIVED')}>")
+            _items(out, f"IT.{key}.DERIVED", record.derived.items())
+            out.append("</ItemGroupData>")
+        out.append("</FormData>")
 
-    def _dose(self, form: etree._Element, given: Administration, person: Participant) -> None:
+    def _dose(self, out: list[str], given: Administration, person: Participant) -> None:
         key = form_key(DOSING_FORM)
-        group = _el(form, "ItemGroupData", ItemGroupOID=f"IG.{key}.VALUES",
-                    ItemGroupRepeatKey=str(given.study_day.value))
+        out.append(f'<ItemGroupData ItemGroupOID="IG.{key}.VALUES" ItemGroupRepeatKey="{given.study_day.value}">')
         particles: int | None = given.dose_particles
         if particles is None and self.records.unblinded and person.randomization is not None:
             particles = self.records.arm_dose_particles.get(self.records.phase2_arm.get(person.participant_id, ""))
-        _items(group, f"IT.{key}.VALUES", (
+        _items(out, f"IT.{key}.VALUES", (
             ("study_day", given.study_day.value), ("status", given.status.value), ("kit_code", given.kit_code),
             ("started_at", given.started_at), ("ended_at", given.ended_at), ("volume_ml", given.volume_ml),
             ("nebuliser", given.device), ("spo2_pre_percent", given.spo2_pre_percent),
             ("spo2_post_percent", given.spo2_post_percent),
             ("tolerance", given.tolerance.value if given.tolerance else None), ("reason", given.reason),
             ("dose_particles", particles)))
+        out.append("</ItemGroupData>")
 
-    def _status(self, subject: etree._Element, person: Participant) -> None:
-        form = _el(_el(subject, "StudyEventData", StudyEventOID=event_oid("STATUS")), "FormData",
-                   FormOID=f"F.{STATUS_FORM}")
-        group = _el(form, "ItemGroupData", ItemGroupOID=f"IG.{STATUS_FORM}.STATUS")
+    def _status(self, out: list[str], person: Participant) -> None:
+        out.append(f'<StudyEventData StudyEventOID="{event_oid("STATUS")}"><FormData FormOID="F.{STATUS_FORM}">'
+                   f'<ItemGroupData ItemGroupOID="IG.{STATUS_FORM}.STATUS">')
         consent, rand = person.consent, person.randomization
         values: list[tuple[str, object]] = [
             ("SCREENED_AT", person.screened_at), ("STATE", person.state.value),
@@ -279,7 +299,8 @@ class _Builder:
             ("FIRST_DOSE_AT", person.first_dose_at), ("END_REASON", person.end_reason), ("DIED_ON", person.died_on)]
         if self.records.unblinded:
             values.append(("ARM", self.records.phase2_arm.get(person.participant_id)))
-        _items(group, f"IT.{STATUS_FORM}.STATUS", values)
+        _items(out, f"IT.{STATUS_FORM}.STATUS", values)
+        out.append("</ItemGroupData></FormData></StudyEventData>")
 
     def admin_data(self, protocol: Protocol, effective: date) -> etree._Element:
         admin = etree.Element(f"{{{ODM_NS}}}AdminData", {"StudyOID": protocol.registry_id})
@@ -305,10 +326,13 @@ def clinical_part(protocol: Protocol, records: ClinicalRecords) -> ClinicalPart:
         doses[given.participant_id].append(given)
     for event in records.adverse_events:
         events[event.participant_id].append(event)
-    data = etree.Element(f"{{{ODM_NS}}}ClinicalData", {"StudyOID": protocol.registry_id,
-                                                       "MetaDataVersionOID": metadata_version_oid(protocol)})
+    out = [f'<ClinicalData xmlns="{ODM_NS}" StudyOID={_attr(protocol.registry_id)} '
+           f"MetaDataVersionOID={_attr(metadata_version_oid(protocol))}>"]
     for person in sorted(records.participants, key=lambda p: str(p.participant_id)):
         pid = person.participant_id
-        builder.subject(data, person, crfs[pid], doses[pid], events[pid])
+        builder.subject(out, person, crfs[pid], doses[pid], events[pid])
+    out.append("</ClinicalData>")
+    # built as text and parsed once: an order of magnitude faster than creating each element through lxml
+    data = etree.fromstring("".join(out).encode("utf-8"), etree.XMLParser(huge_tree=True))
     admin = builder.admin_data(protocol, records.extracted_at.date())
     return ClinicalPart(extension, admin, data)

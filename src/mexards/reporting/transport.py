@@ -19,32 +19,35 @@ from mexards.reporting.conformance import ensure_conformant
 from mexards.reporting.dataset import Dataset, Value, Variable
 
 
-def _cell(variable: Variable, value: Value) -> Value:
+def _column(dataset: Dataset, variable: Variable) -> list[Value]:
+    name = variable.name
     if variable.kind == "Num":
-        return float("nan") if value is None or value == "" else float(value)
-    return "" if value is None else str(value)
+        return [float("nan") if (v := row.get(name)) is None or v == "" else float(v)  # type: ignore[arg-type]
+                for row in dataset.rows]
+    return ["" if (v := row.get(name)) is None else v if isinstance(v, str) else str(v) for row in dataset.rows]
 
 
 def data_frame(dataset: Dataset) -> pd.DataFrame:
     """The dataset as a pandas frame: variables in order, ``""`` for character nulls, NaN for numeric ones."""
-    columns = {v.name: [_cell(v, row.get(v.name)) for row in dataset.rows] for v in dataset.variables}
+    columns = {v.name: _column(dataset, v) for v in dataset.variables}
     frame = pd.DataFrame(columns, columns=[v.name for v in dataset.variables])
     for variable in dataset.variables:
         frame[variable.name] = frame[variable.name].astype("float64" if variable.kind == "Num" else "object")
     return frame
 
 
-def write_xpt(dataset: Dataset, path: Path) -> Path:
-    """Write one dataset as a SAS V5 transport file at ``path``."""
-    pyreadstat.write_xport(data_frame(dataset), str(path), file_label=dataset.label,
+def write_xpt(dataset: Dataset, path: Path, frame: pd.DataFrame | None = None) -> Path:
+    """Write one dataset (or its ``frame``, already built) as a SAS V5 transport file at ``path``."""
+    frame = data_frame(dataset) if frame is None else frame
+    pyreadstat.write_xport(frame, str(path), file_label=dataset.label,
                            column_labels=[v.label for v in dataset.variables], table_name=dataset.name,
                            file_format_version=5)
     return path
 
 
-def write_csv(dataset: Dataset, path: Path) -> Path:
-    """Write one dataset as CSV (header = variable names) at ``path``."""
-    data_frame(dataset).to_csv(path, index=False)
+def write_csv(dataset: Dataset, path: Path, frame: pd.DataFrame | None = None) -> Path:
+    """Write one dataset (or its ``frame``, already built) as CSV (header = variable names) at ``path``."""
+    (data_frame(dataset) if frame is None else frame).to_csv(path, index=False)
     return path
 
 
@@ -55,9 +58,9 @@ def write_datasets(datasets: Mapping[str, Dataset], folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for dataset in datasets.values():
-        stem = dataset.name.lower()
-        written.append(write_xpt(dataset, folder / f"{stem}.xpt"))
-        written.append(write_csv(dataset, folder / f"{stem}.csv"))
+        stem, frame = dataset.name.lower(), data_frame(dataset)
+        written.append(write_xpt(dataset, folder / f"{stem}.xpt", frame))
+        written.append(write_csv(dataset, folder / f"{stem}.csv", frame))
     return written
 
 

@@ -4,6 +4,7 @@ every CRF record present with its audit record, and blinding."""
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import pytest
 from lxml import etree
@@ -133,3 +134,15 @@ def test_an_item_outside_its_group_definition_and_an_unknown_user_are_found(mask
     errors = odm_errors(etree.tostring(root))
     assert any("is not part of ItemGroupDef IG.CRF.blood_gas.VALUES" in e for e in errors)
     assert any("UserOID='USR.nobody' refers to no User" in e for e in errors)
+
+
+def test_values_with_markup_quotes_line_breaks_and_control_characters_survive_as_text(sim: SimulatedTrial) -> None:
+    records = clinical_records(sim.uow, STATISTICIAN, PROTOCOL)
+    record = next(r for r in records.crf_records if r.form_id == "end_of_study")
+    reason = 'Moved <home> & "well"\nsecond line\x07'
+    changed = type(record)(**{**record.__dict__, "values": {**record.values, "reason": reason}})
+    crfs = tuple(changed if r is record else r for r in records.crf_records)
+    document = odm_document(PROTOCOL, clinical=clinical_part(PROTOCOL, replace(records, crf_records=crfs)))
+    assert odm_errors(document) == []
+    item = _root(document).find(".//odm:ItemData[@ItemOID='IT.CRF.end_of_study.VALUES.reason']", NS)
+    assert item.get("Value") == reason.replace("\x07", "")
