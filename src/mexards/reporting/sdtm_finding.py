@@ -16,6 +16,7 @@ information in blinded datasets before unblinding).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -165,13 +166,16 @@ def arm_words(protocol: Protocol) -> set[str]:
 
 def blinding_findings(datasets: Mapping[str, Dataset], protocol: Protocol) -> list[Finding]:
     """Rule ``BLD-ARM``: every value in the subject-level datasets that names a Phase 2 arm (masked sets)."""
-    words = {w.lower() for w in arm_words(protocol) if len(w) >= MIN_WORD}
+    words = sorted((w for w in arm_words(protocol) if len(w) >= MIN_WORD), key=len, reverse=True)
     found: list[Finding] = []
+    if not words:
+        return found
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
     for name in SUBJECT_DOMAINS:
         dataset = datasets.get(name)
         for number, row in enumerate(dataset.rows if dataset else (), start=1):
             for variable, value in row.items():
-                if isinstance(value, str) and any(word in value.lower() for word in words):
+                if isinstance(value, str) and pattern.search(value):
                     found.append(Finding(name, variable, number, "BLD-ARM",
                                          "names a Phase 2 treatment group in a masked dataset"))
     return found
