@@ -11,6 +11,11 @@ Protocol-derived standard exports (``docs/exports.md``):
 - the public study page: :func:`render_study_page` with :func:`related_trials`;
 - writers used by ``mexards export``: :func:`write_odm`, :func:`write_sdtm`, :func:`write_fhir`,
   :func:`write_registry`, :func:`write_page`.
+
+Clinical data from the services read model ``clinical_records`` (``docs/exports.md``): ODM ClinicalData
+(:mod:`mexards.reporting.odm_clinical`), SDTM DM, DS, EX, AE, VS, LB, SV (:mod:`mexards.reporting.sdtm_subject`,
+:mod:`~mexards.reporting.sdtm_event`, :mod:`~mexards.reporting.sdtm_finding`), FHIR ResearchSubject and Patient
+(:mod:`mexards.reporting.fhir_subject`); the page's released results (:func:`mexards.reporting.page.posted_results`).
 """
 
 from mexards.reporting.conformance import Finding, check_datasets, ensure_conformant

@@ -16,7 +16,6 @@ information in blinded datasets before unblinding).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -166,16 +165,22 @@ def arm_words(protocol: Protocol) -> set[str]:
 
 def blinding_findings(datasets: Mapping[str, Dataset], protocol: Protocol) -> list[Finding]:
     """Rule ``BLD-ARM``: every value in the subject-level datasets that names a Phase 2 arm (masked sets)."""
-    words = sorted((w for w in arm_words(protocol) if len(w) >= MIN_WORD), key=len, reverse=True)
+    words = [w.lower() for w in arm_words(protocol) if len(w) >= MIN_WORD]
     found: list[Finding] = []
-    if not words:
-        return found
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+
+    def names_arm(text: str) -> bool:
+        lowered = text.lower()
+        return any(word in lowered for word in words)
+
     for name in SUBJECT_DOMAINS:
         dataset = datasets.get(name)
-        for number, row in enumerate(dataset.rows if dataset else (), start=1):
-            for variable, value in row.items():
-                if isinstance(value, str) and pattern.search(value):
-                    found.append(Finding(name, variable, number, "BLD-ARM",
-                                         "names a Phase 2 treatment group in a masked dataset"))
-    return found
+        if dataset is None:
+            continue
+        for variable in {key for row in dataset.rows for key in row}:
+            column = dataset.column(variable)
+            if not names_arm("\x00".join(v for v in column if isinstance(v, str))):
+                continue  # one search over the whole column; rows are looked at only when it matches
+            found += [Finding(name, variable, number, "BLD-ARM", "names a Phase 2 treatment group in a masked dataset")
+                      for number, value in enumerate(column, start=1)
+                      if isinstance(value, str) and names_arm(value)]
+    return sorted(found, key=lambda f: (SUBJECT_DOMAINS.index(f.dataset), f.row or 0, f.variable))
