@@ -50,3 +50,12 @@ def api(
 ) -> Iterator[Session]:
     """The API on a copy of the trial the API tests build through the use cases, one copy per module."""
     yield from open_session(built_trial, tmp_path_factory.mktemp("hostile") / "trial.sqlite")
+
+
+@pytest.fixture
+def fresh_api(
+    built_trial: tuple[Path, Trial],  # noqa: F811
+    tmp_path: Path,
+) -> Iterator[Session]:
+    """The API on a copy of the trial of its own (for tests that may lock the trial or log users out)."""
+    yield from open_session(built_trial, tmp_path / "trial.sqlite")
