@@ -22,12 +22,6 @@ from mexards.services.crf import convert
 from tests.reliability.hostile import INJECTIONS, values
 
 FORMS = sorted(builtin_forms())
-CONVERTER_DEFAULT_FIELDS = frozenset(
-    {"pressure", "fio2", "bilirubin", "creatinine", "albumin", "temperature"}
-)
-"""The default field names of ``clinical.quantity``'s conversions. A conversion's refusal used to be reported under
-these instead of the form's field (pinned below as a regression test); still tolerated in the general
-property so that it keeps checking everything else."""
 
 
 def errors_of(exc: ValidationError) -> list[ValidationError]:
@@ -79,7 +73,6 @@ def test_a_form_returns_typed_values_in_range_or_names_every_bad_field(
         checked = form.check(entered, units, convert)
     except ValidationError as exc:
         allowed = set(entered) | {f"{n}_unit" for n in units} | {f.name for f in form.fields if f.required}
-        allowed |= CONVERTER_DEFAULT_FIELDS
         for error in errors_of(exc):
             assert error.field in allowed, (error.field, error.rule)
             assert error.rule and "Traceback" not in error.rule
