@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,8 @@ from mexards.persistence.database import Database
 from mexards.protocol.catalog import builtin_protocol
 from mexards.protocol.loader import load_protocol
 from mexards.protocol.model import Protocol
-from mexards.services.port import Clock, UnitOfWork
+from mexards.services.operation import RandomIds
+from mexards.services.port import Clock, IdSource, UnitOfWork
 
 
 def database_url(url_or_path: str | None = None, settings: Settings | None = None) -> str:
@@ -102,17 +103,20 @@ class Container:
 
     database: Database
     clock: Clock
+    ids: IdSource = field(default_factory=RandomIds)
 
     def unit_of_work(self) -> UnitOfWork:
-        return self.database.unit_of_work_factory(self.clock)()
+        return self.database.unit_of_work_factory(self.clock, self.ids)()
 
     def dispose(self) -> None:
         self.database.dispose()
 
 
-def build_container(url_or_path: str | None = None, *, upgrade: bool = True, clock: Clock | None = None) -> Container:
+def build_container(
+    url_or_path: str | None = None, *, upgrade: bool = True, clock: Clock | None = None, ids: IdSource | None = None
+) -> Container:
     """The container for a database URL (or SQLite path, or the settings), schema brought up to date."""
-    return Container(open_database(url_or_path, upgrade=upgrade), clock or SystemClock())
+    return Container(open_database(url_or_path, upgrade=upgrade), clock or SystemClock(), ids or RandomIds())
 
 
 def cli_actor(user_id: str, role: str, site_ids: Iterable[str] = ()) -> Actor:

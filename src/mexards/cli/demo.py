@@ -37,6 +37,7 @@ from mexards.services.port import Reauthentication
 
 bootstrap = lazy_module("mexards.bootstrap")
 insilico = lazy_module("mexards.services.insilico")
+operation = lazy_module("mexards.services.operation")
 
 DEFAULT_OUT = Path("mexards-demo")
 DATABASE_FILE = "mexards-demo.sqlite"
@@ -142,19 +143,24 @@ def _exports(
 ) -> list[Path]:
     """The results report and registry results (by arm: the database is locked and the reader is the unblinded
     statistician) and the standard exports, each validated by ``mexards.reporting`` before it is written."""
-    from mexards.reporting import write_fhir, write_odm, write_registry, write_sdtm
+    from mexards.reporting import write_fhir, write_odm, write_page, write_registry, write_sdtm
+    from mexards.reporting.page import posted_results
     from mexards.reporting.report import write_report
+    from mexards.reporting.writer import actor_records, actor_results_section
 
     created = outcome.locked_at
+    reader = cast.unblinded_statistician
     with _reproducible(created):
-        report = write_report(container.unit_of_work(), cast.unblinded_statistician, protocol, out,
-                              by_arm=outcome.randomized > 0)
+        report = write_report(container.unit_of_work(), reader, protocol, out, by_arm=outcome.randomized > 0)
+    records = actor_records(container.unit_of_work(), reader, protocol)
+    results = actor_results_section(container.unit_of_work(), reader, protocol)
     return [
         *report,
-        *write_odm(protocol, out / "odm", created_at=created),
-        *write_sdtm(protocol, out / "sdtm"),
-        *write_fhir(protocol, out / "fhir", created_at=created),
-        *write_registry(protocol, out / "registry"),
+        *write_odm(protocol, out / "odm", created_at=created, records=records),
+        *write_sdtm(protocol, out / "sdtm", records=records),
+        *write_fhir(protocol, out / "fhir", created_at=created, records=records),
+        *write_registry(protocol, out / "registry", results_section=results),
+        *write_page(protocol, out / "page", results=posted_results(container.unit_of_work(), protocol)),
     ]
 
 
@@ -230,11 +236,12 @@ def demo(
     console.print(Rule(f"Protocol {protocol.registry_id}"))
     render_summary(console, protocol, criteria=False)
     console.print(Rule(f"The in-silico trial (scenario {loaded.name}, seed {seed})"))
-    patients_seed, conduct_seed = np.random.SeedSequence(seed).spawn(2)
+    patients_seed, conduct_seed, ids_seed = np.random.SeedSequence(seed).spawn(3)
     with reported_errors():
         patients = insilico.virtual_patients(loaded, protocol, participants, np.random.default_rng(patients_seed))
         clock = insilico.SimulatedClock()
-        container = bootstrap.build_container(url, clock=clock)
+        ids = operation.SeededIds(int(ids_seed.generate_state(1)[0]))
+        container = bootstrap.build_container(url, clock=clock, ids=ids)
         try:
             cast = insilico.Cast.for_site()
             accounts = _seed_accounts(container, cast)

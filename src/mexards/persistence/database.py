@@ -12,7 +12,8 @@ from mexards.persistence.audit import AuditContext, install_audit, make_audit_im
 from mexards.persistence.engine import make_engine
 from mexards.persistence.rows import Base
 from mexards.persistence.unit_of_work import FunctionClock, SqlUnitOfWork, UTCClock
-from mexards.services.port import Clock
+from mexards.services.operation import RandomIds
+from mexards.services.port import Clock, IdSource
 
 __all__ = ["Database", "SqlUnitOfWork"]
 
@@ -38,10 +39,13 @@ class Database:
         ctx = AuditContext(actor_id, actor_role, reason, now or (lambda: datetime.now(UTC)))
         return SqlUnitOfWork(self.sessions, ctx, FunctionClock(ctx.now))
 
-    def unit_of_work_factory(self, clock: Clock | None = None) -> Callable[[], SqlUnitOfWork]:
+    def unit_of_work_factory(
+        self, clock: Clock | None = None, ids: IdSource | None = None
+    ) -> Callable[[], SqlUnitOfWork]:
         """A factory of fresh units of work for the use cases (each sets its own actor and reason)."""
         chosen = clock if clock is not None else UTCClock()
-        return lambda: SqlUnitOfWork(self.sessions, clock=chosen)
+        source = ids if ids is not None else RandomIds()
+        return lambda: SqlUnitOfWork(self.sessions, clock=chosen, ids=source)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -40,6 +40,7 @@ from mexards.persistence.trial import SqlTrialRepository
 from mexards.persistence.unblinding import SqlNotifier, SqlUnblindingRepository
 from mexards.persistence.visit import SqlCRFRepository, SqlVisitRepository
 from mexards.services import port
+from mexards.services.operation import RandomIds
 
 
 class UTCClock:
@@ -122,16 +123,19 @@ class SqlUnitOfWork:
     notifications: port.Notifier
     events: port.EventLog
     clock: port.Clock
+    ids: port.IdSource
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
         context: AuditContext | None = None,
         clock: port.Clock | None = None,
+        ids: port.IdSource | None = None,
     ) -> None:
         self._sessions = sessions
         self.context = context
         self.clock = clock if clock is not None else (FunctionClock(context.now) if context else UTCClock())
+        self.ids: port.IdSource = ids if ids is not None else RandomIds()
         self.actor: Actor | None = None
         self.reason: str | None = None
         self._session: Session | None = None

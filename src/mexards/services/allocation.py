@@ -104,7 +104,7 @@ def generate_allocation_list(
         allocation_list = generate_list(block_scheme(protocol), stratification_design(protocol),
                                         slots_per_stratum, seed)
         now = u.clock.now()
-        sealed = SealedList(new_id("LIST"), allocation_list, allocation_list.sha256, actor.user_id, now,
+        sealed = SealedList(new_id(u, "LIST"), allocation_list, allocation_list.sha256, actor.user_id, now,
                             trial.protocol_id, trial.protocol_version)
         u.allocation.add_list(sealed)
         record(u, AllocationListGenerated(

@@ -132,7 +132,7 @@ def save_crf(
         now = u.clock.now()
         existing = u.crf_records.find(participant_id, form.form_id, visit_code)
         if existing is None:
-            crf = CRFRecord(new_id("CRF"), participant_id, form.form_id, form.version, visit_code, kept,
+            crf = CRFRecord(new_id(u, "CRF"), participant_id, form.form_id, form.version, visit_code, kept,
                             kept_units, derived, actor.user_id, now)
             u.crf_records.add(crf)
             changed = tuple(sorted(kept))

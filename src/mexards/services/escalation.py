@@ -378,7 +378,7 @@ def propose_participant_dlt(
         lines = [f"{p.rule_version}: " + "; ".join((*p.clauses, *p.reasons)) for p in proposals]
         text = " | ".join(lines) if lines else "no adverse event recorded in the DLT window"
         adjudication, event = DLTAdjudication.propose(
-            new_id("DLT"), participant_id, participant.cohort_number, proposed, text[:500], u.clock.now(),
+            new_id(u, "DLT"), participant_id, participant.cohort_number, proposed, text[:500], u.clock.now(),
             recorded_ids or tuple(adverse_event_ids),
         )  # fmt: skip
         u.dlt_adjudications.add(adjudication)

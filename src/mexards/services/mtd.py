@@ -62,7 +62,7 @@ def declare_mtd(
             if n > 0
         )
         declaration = MTDDeclaration(
-            new_id("MTD"), trial.protocol_id, trial.protocol_version, recommendation.mtd,
+            new_id(u, "MTD"), trial.protocol_id, trial.protocol_version, recommendation.mtd,
             recommendation.design, evidence, rationale, actor.user_id, now,
         )  # fmt: skip
         signed = declaration.sign(

@@ -6,6 +6,7 @@ A use case calls :func:`operation` and commits once at the end; any exception be
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,9 +44,26 @@ def record(uow: UnitOfWork, *events: DomainEvent) -> None:
         uow.events.append(event)
 
 
-def new_id(prefix: str) -> str:
-    """A fresh opaque identifier (valid as a domain code: letters, digits and '-')."""
-    return f"{prefix}-{uuid.uuid4().hex[:20]}"
+class RandomIds:
+    """Identifiers from the operating system's randomness (the default)."""
+
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}-{uuid.uuid4().hex[:20]}"
+
+
+class SeededIds:
+    """Identifiers from a seeded generator: a simulated trial run twice with one seed gets the same ids."""
+
+    def __init__(self, seed: int) -> None:
+        self._random = random.Random(seed)
+
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}-{self._random.getrandbits(80):020x}"
+
+
+def new_id(uow: UnitOfWork, prefix: str) -> str:
+    """A fresh opaque identifier from the unit of work's id source (a domain code: letters, digits and '-')."""
+    return uow.ids.new_id(prefix)
 
 
 def current_trial(uow: UnitOfWork) -> Trial:

@@ -268,6 +268,12 @@ class EventLog(Protocol):
     def append(self, event: DomainEvent) -> None: ...
 
 
+
+class IdSource(Protocol):
+    """Where new record identifiers come from (random by default; seeded for reproducible simulations)."""
+
+    def new_id(self, prefix: str) -> str: ...
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories. ``actor`` and ``reason`` are set by the use case before it
     writes and are carried into every audit row of the transaction."""
@@ -289,6 +295,7 @@ class UnitOfWork(Protocol):
     notifications: Notifier
     events: EventLog
     clock: Clock
+    ids: IdSource
     actor: Actor | None
     reason: str | None
 

@@ -32,7 +32,7 @@ def open_query(
         participant = participant_for(u, actor, participant_id)
         editable_trial(u)
         query, event = Query.open(
-            new_id("QRY"), participant_id, participant.site_id, field_path, text, actor, u.clock.now()
+            new_id(u, "QRY"), participant_id, participant.site_id, field_path, text, actor, u.clock.now()
         )
         u.queries.add(query)
         record(u, event)

@@ -48,21 +48,21 @@ def stopping_rule_triggered(adverse_event: AdverseEvent) -> bool:
 
 
 def _notifications(
-    actor: Actor, adverse_event: AdverseEvent, now: datetime, *, recorded: bool = True
+    u: UnitOfWork, actor: Actor, adverse_event: AdverseEvent, now: datetime, *, recorded: bool = True
 ) -> list[Notification]:
     pid = adverse_event.participant_id
     notes: list[Notification] = []
     if adverse_event.is_serious and recorded:
         criteria = ", ".join(sorted(c.value for c in adverse_event.seriousness))
         notes.append(Notification(
-            new_id("NTF"), "serious_adverse_event", f"SAE for participant {pid}: {adverse_event.term}",
+            new_id(u, "NTF"), "serious_adverse_event", f"SAE for participant {pid}: {adverse_event.term}",
             f"CTCAE grade {int(adverse_event.ctcae_grade)}, {criteria}; investigator aware at "
             f"{adverse_event.investigator_aware_at.isoformat()}; report to the sponsor within 24 h.",
             now, actor.user_id, SAE_RECIPIENTS, pid,
         ))  # fmt: skip
     if stopping_rule_triggered(adverse_event):
         notes.append(Notification(
-            new_id("NTF"), "stopping_rule", f"Safety stopping rule met (participant {pid})",
+            new_id(u, "NTF"), "stopping_rule", f"Safety stopping rule met (participant {pid})",
             f"A fatal event judged {adverse_event.relatedness.value}ly related: dosing pauses for DSMB review.",
             now, actor.user_id, STOPPING_RECIPIENTS, pid,
         ))  # fmt: skip
@@ -97,7 +97,7 @@ def record_adverse_event(
         editable_trial(u)
         now = u.clock.now()
         adverse_event = AdverseEvent(
-            new_id("AE"), participant_id, term, ctcae_grade, onset_at, investigator_aware_at,  # type: ignore[arg-type]
+            new_id(u, "AE"), participant_id, term, ctcae_grade, onset_at, investigator_aware_at,  # type: ignore[arg-type]
             relation, expectedness, frozenset(seriousness), resolved_at,  # type: ignore[arg-type]
         )  # fmt: skip
         if adverse_event.onset_at < participant.screened_at:
@@ -108,7 +108,7 @@ def record_adverse_event(
             term=adverse_event.term, ctcae_grade=int(adverse_event.ctcae_grade),
             serious=adverse_event.is_serious, occurred_at=now,
         )]  # fmt: skip
-        for note in _notifications(actor, adverse_event, now):
+        for note in _notifications(u, actor, adverse_event, now):
             u.notifications.notify(note)
             events.append(NotificationRecorded(notification_id=note.notification_id, kind=note.kind,
                                                occurred_at=now))
@@ -150,7 +150,7 @@ def assess_relatedness(
             change=f"relatedness_assessed: {relation.value}", occurred_at=now,
         )]  # fmt: skip
         if not already_stopping:
-            for note in _notifications(actor, adverse_event, now, recorded=False):
+            for note in _notifications(u, actor, adverse_event, now, recorded=False):
                 u.notifications.notify(note)
                 events.append(NotificationRecorded(notification_id=note.notification_id, kind=note.kind,
                                                    occurred_at=now))

@@ -72,7 +72,7 @@ def administer_dose(
             elif participant.dose_level is not None:
                 dose_particles = participant.dose_level.dose_particles
         administration = Administration(
-            new_id("ADM"), participant_id, day, state, started_at, ended_at, dose_particles, kit_code,
+            new_id(u, "ADM"), participant_id, day, state, started_at, ended_at, dose_particles, kit_code,
             volume_ml, device, spo2_pre_percent, spo2_post_percent, tolerance,  # type: ignore[arg-type]
             reason, deviation,
         )  # fmt: skip

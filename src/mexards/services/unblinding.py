@@ -59,10 +59,10 @@ def emergency_unblind(
         slot = u.allocation.slot_of(participant_id)
         if slot is None or participant.randomization is None:
             raise NotFoundError(f"participant {participant_id} has not been randomized")
-        unblinding = Unblinding(new_id("UNB"), participant_id, UnblindingKind.EMERGENCY, reason, actor, now)
+        unblinding = Unblinding(new_id(u, "UNB"), participant_id, UnblindingKind.EMERGENCY, reason, actor, now)
         event = participant.mark_unblinded(unblinding)
         notification = Notification(
-            new_id("NTF"),
+            new_id(u, "NTF"),
             "emergency_unblinding",
             f"Emergency unblinding of participant {participant_id}",
             f"{actor.user_id} ({actor.role.value}) broke the code of participant {participant_id} "

@@ -48,7 +48,7 @@ def schedule_visits(
             if planned.day < 1:
                 continue
             visit = Visit(
-                new_id("VIS"), participant_id, planned.id, StudyDay(planned.day),
+                new_id(u, "VIS"), participant_id, planned.id, StudyDay(planned.day),
                 VisitWindow(planned.window_before_days, planned.window_after_days),
             )  # fmt: skip
             u.visits.add(visit)

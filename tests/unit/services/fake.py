@@ -25,6 +25,7 @@ from mexards.domain.identifier import ParticipantId
 from mexards.domain.role import Actor
 from mexards.randomization.allocation_list import AllocationSlot
 from mexards.randomization.allocator import StratumExhaustedError
+from mexards.services.operation import RandomIds
 
 _ABSENT = object()
 
@@ -325,6 +326,7 @@ class FakeUnitOfWork:
     def __init__(self, store: FakeStore | None = None, clock: FakeClock | None = None) -> None:
         self.store = store or FakeStore()
         self.clock = clock or FakeClock()
+        self.ids = RandomIds()
         self.actor: Actor | None = None
         self.reason: str | None = None
         self.fail_at: set[str] = set()
