@@ -111,6 +111,10 @@ def _cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0
 
 
+def errors(summary: Summary) -> str:
+    return f"{summary.errors} ({summary.error_statuses})" if summary.errors else "0"
+
+
 def markdown(results: list[LoadResult]) -> str:
     """The summary table, then the per-operation table of each mixed run."""
     lines = [
@@ -131,7 +135,7 @@ def markdown(results: list[LoadResult]) -> str:
             f"| {r.database} | {r.scenario} | {r.clients} | {r.workers} | {r.seconds:.0f} "
             f"| {total.per_second:.0f} | {crf_rate} | {total.p50_ms:.0f} | {total.p95_ms:.0f} "
             f"| {total.p99_ms:.0f} | {crf_p99} "
-            f"| {total.errors} | {len(r.allocation_problems)} | {audit} |"
+            f"| {errors(total)} | {len(r.allocation_problems)} | {audit} |"
         )
     for r in results:
         if r.scenario != "mix":
@@ -145,7 +149,7 @@ def markdown(results: list[LoadResult]) -> str:
         ]
         lines += [
             f"| {s.operation} | {s.count} | {s.per_second:.1f} | {s.p50_ms:.0f} | {s.p95_ms:.0f} "
-            f"| {s.p99_ms:.0f} | {s.errors} |"
+            f"| {s.p99_ms:.0f} | {errors(s)} |"
             for s in r.rows
         ]
     return "\n".join(lines)

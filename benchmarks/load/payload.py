@@ -4,7 +4,7 @@ library's ranges, times now in UTC), and how the server must have stored them.""
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from benchmarks.load.trial import screening_record
@@ -51,9 +51,9 @@ def crf(rng: random.Random, form_id: str | None = None) -> tuple[str, dict[str, 
 
 
 def dose(day: int, rng: random.Random) -> dict[str, Any]:
-    """A nebulised dose of 3 mL given on ``day``, started just now (a dose may not start before the step
-    before it, such as the randomization a moment ago)."""
-    started = datetime.now(UTC) - timedelta(milliseconds=200)
+    """A nebulised dose of 3 mL given on ``day``, started now (a dose may not start before the step before it,
+    such as the randomization answered a moment ago)."""
+    started = datetime.now(UTC)
     return {
         "study_day": day,
         "status": "given",

@@ -15,7 +15,7 @@ import multiprocessing
 import random
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -255,6 +255,8 @@ class Summary:
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    error_statuses: str = ""
+    """The errors by HTTP status (0: no answer), e.g. ``0 x2, 500 x1``."""
 
 
 def summarize(results: list[UserResult], seconds: float) -> list[Summary]:
@@ -269,6 +271,7 @@ def summarize(results: list[UserResult], seconds: float) -> list[Summary]:
         by_operation.items(), key=lambda item: (item[0] != "all", -len(item[1]))
     ):
         ok = [s[2] for s in samples if 200 <= s[1] < 300]
+        failed = Counter(s[1] for s in samples if not 200 <= s[1] < 300)
         rows.append(
             Summary(
                 operation,
@@ -278,6 +281,7 @@ def summarize(results: list[UserResult], seconds: float) -> list[Summary]:
                 percentile(ok, 0.50) * 1000,
                 percentile(ok, 0.95) * 1000,
                 percentile(ok, 0.99) * 1000,
+                ", ".join(f"{status} x{n}" for status, n in sorted(failed.items())),
             )
         )
     return rows
