@@ -327,11 +327,6 @@ def test_an_adverse_event_with_an_onset_in_the_future_gets_a_422_naming_the_fiel
     assert reply.status_code == 422 and "onset_at" in [e["field"] for e in reply.json()["errors"]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="neither the application nor uvicorn limits the size of a request "
-    "body: 20 MB are read and parsed before the 422",
-)
 def test_a_twenty_megabyte_body_is_refused_with_413(api: Session) -> None:
     headers = {**api.headers("coord1"), "Content-Type": "application/json"}
     content = b'{"participant_id": "' + b"x" * 20_000_000 + b'"}'

@@ -233,14 +233,9 @@ def test_one_users_csrf_token_is_refused_in_another_users_session(api: Session) 
     assert api.get("coord1", f"/api/participants/{pid}").json()["state"] != "enrolled"
 
 
-# --- defects found (reported; strict: these fail loudly once fixed) ---------------------------------------
+# --- defects found by these checks and since fixed (regression tests) ------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a database error's message carries the statement's parameters (the "
-    "row's values) into the server log; create_engine(..., hide_parameters=True) would keep them out",
-)
 def test_a_database_error_during_a_save_keeps_the_rows_values_out_of_the_log(
     built_trial: tuple[Path, Trial], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -40,7 +40,7 @@ from mexards.api import (
 from mexards.api.container import Container, SystemClock
 from mexards.api.errors import PROBLEM_JSON, install_problem_handlers
 from mexards.api.password import Argon2PasswordHasher
-from mexards.api.security import SecurityHeaders
+from mexards.api.security import BodySizeLimit, SecurityHeaders
 from mexards.api.throttle import LoginThrottle
 from mexards.config import Settings
 from mexards.services.account import AccountPolicy, PasswordHasher
@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.state.container = chosen
     install_problem_handlers(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodySizeLimit)
     app.mount("/docs/static", docs.static_files(), name="docs-static")
     app.include_router(docs.router)
     for router in ROUTERS:

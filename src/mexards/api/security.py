@@ -4,6 +4,9 @@ Project)."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
 from starlette.responses import Response
@@ -34,3 +37,55 @@ class SecurityHeaders(BaseHTTPMiddleware):
         if not request.url.path.startswith(("/static", "/docs/static")):
             headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+"""Largest request body accepted (10 MiB): far above any form or CRF, small enough that no body exhausts memory."""
+
+
+class BodySizeLimit:
+    """Refuse a request body over :data:`MAX_BODY_BYTES` with 413 before reading it (declared length) or as soon
+    as the streamed body passes the limit."""
+
+    def __init__(self, app: Any, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(send)
+            return
+        seen = 0
+
+        async def limited_receive() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Any) -> None:
+        body = json.dumps({
+            "type": "about:blank", "title": "Request body too large", "status": 413,
+            "detail": f"the request body exceeds {self.limit} bytes",
+            "errors": [{"field": "body", "rule": f"must be at most {self.limit} bytes"}],
+        }).encode()  # fmt: skip
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
+        ]})  # fmt: skip
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass

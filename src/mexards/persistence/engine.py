@@ -19,7 +19,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     failing on lock upgrade. PostgreSQL connections are checked before use.
     """
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs)
+        engine = create_engine(
+            url, connect_args={"timeout": 60, "check_same_thread": False}, hide_parameters=True, **kwargs
+        )
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -38,4 +40,4 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
