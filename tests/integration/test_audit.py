@@ -173,3 +173,44 @@ def test_an_untouched_trail_verifies_clean_and_timestamps_are_utc(db: Database) 
     with db.sessions() as s:
         assert verify_audit(s, [SampleRow]) == []
         assert s.scalars(select(AuditRow.recorded_at)).one() == "2025-03-01T08:00:00"
+
+
+def test_a_new_database_is_audited_even_when_it_reuses_a_collected_sessionmakers_address() -> None:
+    """Regression: SQLAlchemy's ``event.contains`` keys on ``id(target)``; a sessionmaker created where a collected
+    one lived (its session class still alive) was once taken as already audited, and wrote no audit entries."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import sessionmaker
+
+    from mexards.persistence.audit import _before_flush, install_audit
+
+    first = sessionmaker()
+    install_audit(first)
+    kept_alive, address = first.class_, id(first)
+    del first
+    reused = []
+    for _ in range(10_000):
+        maker = sessionmaker()
+        if id(maker) == address:
+            reused.append(maker)
+            break
+        del maker
+    second = reused[0] if reused else sessionmaker()
+    install_audit(second)
+    install_audit(second)
+    assert kept_alive is not second.class_
+    assert event.contains(second.class_, "before_flush", _before_flush)
+    assert len(second().dispatch.before_flush) == 1
+
+
+def test_every_database_opened_in_a_row_writes_its_audit_entries(db_url: str) -> None:
+    for _ in range(5):
+        database = Database(db_url)
+        database.create_schema()
+        SampleBase.metadata.create_all(database.engine)
+        before = 0
+        with database.sessions() as s:
+            before = audit_count(s)
+        _insert(database, f"x{before}")
+        with database.sessions() as s:
+            assert audit_count(s) == before + 1
+        database.dispose()

@@ -263,10 +263,18 @@ def record_event(session: Session, action: str, entity: str, entity_id: str, det
 
 
 def install_audit(target: Any) -> None:
-    """Attach automatic auditing to a ``sessionmaker`` (or ``Session`` class)."""
-    if not event.contains(target, "before_flush", _before_flush):
-        event.listen(target, "before_flush", _before_flush)
-        event.listen(target, "after_flush", _after_flush)
+    """Attach automatic auditing to a ``sessionmaker`` (or ``Session`` class); a second call does nothing.
+
+    The mark is kept on the session class itself. ``event.contains`` is not used: it keys on ``id(target)``,
+    and a new sessionmaker that reuses the address of a collected one would be taken as already audited
+    and write no audit entries at all.
+    """
+    cls = getattr(target, "class_", target)
+    if cls.__dict__.get("_mexards_audited", False):
+        return
+    event.listen(cls, "before_flush", _before_flush)
+    event.listen(cls, "after_flush", _after_flush)
+    cls._mexards_audited = True
 
 
 def make_audit_immutable(connection: Any) -> None:
