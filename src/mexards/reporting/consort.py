@@ -76,7 +76,7 @@ class ConsortFlow:
     assessed: int
     ineligible: int
     criterion_failures: tuple[tuple[str, int], ...]
-    """Criterion (id: text) -> patients failing it; a patient may fail several."""
+    """Criterion (id: text) -> patients failing it, in the protocol's order of criteria; a patient may fail several."""
     incomplete_screening: int
     not_enrolled_reasons: tuple[tuple[str, int], ...]
     enrolled: int
@@ -150,7 +150,7 @@ def consort_flow(dataset: AnalysisDataset) -> ConsortFlow:
     """The flow of ``dataset``, checked to add up (ConflictError otherwise)."""
     screening = dataset.screening
     failures = tuple((f"{cid}: {screening.criterion_text.get(cid, cid)}", n)
-                     for cid, n in screening.exclusion_reasons.items())
+                     for cid, n in screening.exclusion_reasons.items())  # in the protocol's order
     people = dataset.participants
     unassigned = Counter(
         "Withdrew before assignment" if p.state == "withdrawn" else
@@ -194,10 +194,18 @@ def _wrap(text: str, width: int = CHARS) -> list[str]:
     return textwrap.wrap(textwrap.shorten(text, width * 2, placeholder="..."), width) or [""]
 
 
+def _wrap_counted(text: str, n: int, width: int = CHARS) -> list[str]:
+    """``text (n=N)`` on at most about two lines: a long text is shortened, never its count."""
+    count = f"(n={n})"
+    room = max(width * 2 - len(count) - 1, 4)
+    shortened = textwrap.shorten(text, room, placeholder="...")
+    return textwrap.wrap(f"{shortened} {count}" if shortened else count, width)
+
+
 def _reason_lines(reasons: tuple[tuple[str, int], ...], width: int = CHARS) -> list[str]:
     lines: list[str] = []
     for reason, n in reasons:
-        wrapped = _wrap(f"{reason} (n={n})", width - 2)
+        wrapped = _wrap_counted(reason, n, width - 2)
         lines += ["- " + wrapped[0], *("  " + w for w in wrapped[1:])]
     return lines
 
@@ -237,7 +245,7 @@ def layout(flow: ConsortFlow) -> tuple[list[Box], list[tuple[float, float, float
                       f"Did not receive it (n={g.not_received})", *_reason_lines(g.not_received_reasons)]
         follow = ["Follow-up", f"Completed (n={g.completed})", f"Died (n={g.died})",
                   f"Lost to follow-up (n={g.lost})", f"Discontinued (n={g.withdrawn})",
-                  *_reason_lines(g.withdrawal_reasons), *_wrap(f"{ONGOING} (n={g.ongoing})")]
+                  *_reason_lines(g.withdrawal_reasons), *_wrap_counted(ONGOING, g.ongoing)]
         analysis = ["Analysis", f"Analysed (n={g.analysed})", *_wrap(f"({g.analysis})"),
                     f"Excluded from analysis (n={g.excluded_from_analysis})", *_reason_lines(g.excluded_reasons)]
         for stage, lines in zip(stages, (allocation, follow, analysis), strict=True):

@@ -114,7 +114,8 @@ class ScreeningSummary:
     incomplete: int
     eligible: int
     exclusion_reasons: Mapping[str, int]
-    """Criterion id -> patients failing it (a patient may fail several)."""
+    """Criterion id -> patients failing it (a patient may fail several), in the protocol's order of criteria
+    (:func:`~mexards.services.results_screening.criterion_order`)."""
     criterion_text: Mapping[str, str]
     eligible_not_enrolled: Mapping[str, int]
     """Why an eligible patient was not enrolled -> count."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Iterable
 from types import MappingProxyType
 
 from mexards.domain.identifier import SiteId
@@ -18,6 +20,22 @@ _NOT_ENROLLED = {
     "died": "Died before enrolment",
     "screened": "Screening not finished",
 }
+
+
+def _natural(text: str) -> tuple[str | int, ...]:
+    """Sort key reading digit runs as numbers: E2 before E10."""
+    return tuple(int(part) if index % 2 else part.casefold() for index, part in enumerate(re.split(r"(\d+)", text)))
+
+
+def criterion_order(protocol: Protocol, criterion_ids: Iterable[str]) -> tuple[str, ...]:
+    """``criterion_ids`` (each once) in the protocol's order: inclusion then exclusion criteria as the protocol
+    lists them, which for a registry protocol is its numbering (I1..I5, then E1..E21). An id the protocol does
+    not list (a log written under another protocol version) comes after them, in natural order (E2 before
+    E10)."""
+    position = {criterion.id: index for index, criterion in enumerate(protocol.eligibility.all())}
+    unlisted = len(position)
+    return tuple(sorted(set(criterion_ids),
+                        key=lambda cid: (position.get(cid, unlisted), _natural(cid), cid)))
 
 
 def screening_summary(u: UnitOfWork, protocol: Protocol, sites: frozenset[SiteId] | None,
@@ -44,7 +62,7 @@ def screening_summary(u: UnitOfWork, protocol: Protocol, sites: frozenset[SiteId
     return ScreeningSummary(
         assessed=len(log), ineligible=sum(1 for e in log if e.verdict == "INELIGIBLE"),
         incomplete=sum(1 for e in log if e.verdict == "INCOMPLETE"), eligible=len(eligible),
-        exclusion_reasons=MappingProxyType(dict(sorted(reasons.items()))),
+        exclusion_reasons=MappingProxyType({cid: reasons[cid] for cid in criterion_order(protocol, reasons)}),
         criterion_text=MappingProxyType(texts), eligible_not_enrolled=MappingProxyType(dict(not_enrolled)),
         enrolled=enrolled,
     )  # fmt: skip
