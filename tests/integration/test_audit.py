@@ -214,3 +214,34 @@ def test_every_database_opened_in_a_row_writes_its_audit_entries(db_url: str) ->
         with database.sessions() as s:
             assert audit_count(s) == before + 1
         database.dispose()
+
+
+def test_an_open_transaction_does_not_hold_the_chain_and_entries_follow_commit_order(db: Database) -> None:
+    """Audit entries are chained at commit: a long transaction that has flushed audited changes does not stop
+    another writer from committing (the chain's lock is held only while appending), and the chain follows
+    commit order, so it verifies."""
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer at a time (BEGIN IMMEDIATE): the second writer waits for the database")
+    slow = db.unit_of_work("u1", "coordinator").__enter__()
+    try:
+        slow.session.add(SampleRow(id="slow", value="first in, last out"))
+        slow.session.flush()
+        _insert(db, "quick")  # would wait forever for the chain's lock if the open transaction held it
+        slow.commit()
+    finally:
+        slow.__exit__(None, None, None)
+    with db.sessions() as s:
+        entities = [r.entity_id for r in s.scalars(select(AuditRow).order_by(AuditRow.seq))]
+        assert entities == ["quick", "slow"]
+        assert verify_audit(s, [SampleRow]) == []
+
+
+def test_a_rolled_back_transaction_leaves_no_audit_entries(db: Database) -> None:
+    with db.unit_of_work("u1", "coordinator") as uow:
+        uow.session.add(SampleRow(id="gone", value="never committed"))
+        uow.session.flush()
+        record_event(uow.session, "export", "dataset", "adsl", {"rows": 1})
+    _insert(db, "kept")
+    with db.sessions() as s:
+        assert [r.entity_id for r in s.scalars(select(AuditRow))] == ["kept"]
+        assert verify_audit(s, [SampleRow]) == []

@@ -7,10 +7,15 @@ participant (one slot per participant), so the database itself refuses a double 
 
 Atomicity (ICH E9 2.3.2: the next free number of the stratum's schedule; ``edc-and-standards.md`` RND-5):
 :meth:`SqlAllocationRepository.next_free_slot` serializes allocations per stratum until the transaction ends.
-On PostgreSQL it takes a transaction-scoped advisory lock on a hash of the list id and stratum, after the
-audit chain's lock so that every writer takes the two locks in the same order (no deadlock); the next
-transaction of the same stratum waits and then sees the slot just used. On SQLite every transaction is
+On PostgreSQL it takes a transaction-scoped advisory lock on a hash of the list id and stratum (the audit
+chain's lock is taken only at commit, last, so the two never deadlock); the next transaction of the same
+stratum waits and then sees the slot just used. On SQLite every transaction is
 ``BEGIN IMMEDIATE`` (one writer at a time), which serializes allocations already.
+
+Cheap reads for the services' seal check (:class:`mexards.services.allocation.SealedListStore`):
+:meth:`SqlAllocationRepository.find_seal` reads the header's id and seal only, and
+:meth:`SqlAllocationRepository.used_count` counts a stratum's used slots, so that an allocation in a process that
+has already verified the list reads no other slot than the one it hands out.
 """
 
 from __future__ import annotations
@@ -23,7 +28,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from mexards.domain.errors import ConflictError, NotFoundError, ValidationError
 from mexards.domain.identifier import ParticipantId, UserId
-from mexards.persistence.audit import lock_audit_chain
 from mexards.persistence.column_type import UTCDateTime, from_json_text, json_text
 from mexards.persistence.repository import SqlRepository
 from mexards.persistence.rows import Base
@@ -176,6 +180,26 @@ class SqlAllocationRepository(SqlRepository):
         self.session.add_all(slots)
         self._uow.flush_inserts()
 
+    def find_seal(self) -> tuple[str, str] | None:
+        """(list id, recorded SHA-256) of the stored list, without reading its slots."""
+        self._uow.flush_for_read()
+        rows = self.session.execute(
+            select(AllocationListRow.list_id, AllocationListRow.sha256).order_by(AllocationListRow.list_id).limit(2)
+        ).all()
+        if len(rows) > 1:
+            raise ConflictError("this database holds more than one allocation list")
+        return (rows[0].list_id, rows[0].sha256) if rows else None
+
+    def used_count(self, stratum: str) -> int:
+        """How many slots of ``stratum`` are used (call after :meth:`next_free_slot`, under its lock)."""
+        counted = self._rows(
+            select(func.count())
+            .select_from(SlotUseRow)
+            .join(AllocationListRow, AllocationListRow.list_id == SlotUseRow.list_id)
+            .where(SlotUseRow.stratum == stratum)
+        )
+        return int(counted[0]) if counted else 0
+
     def find_list(self) -> SealedList | None:
         header = self._header()
         if header is None:
@@ -194,7 +218,6 @@ class SqlAllocationRepository(SqlRepository):
             raise ValidationError("stratum", "is not a stratum of the allocation list", stratum)
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
-            lock_audit_chain(connection)
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": stratum_lock_key(list_id, stratum)})
         used = select(SlotUseRow.sequence_number).where(SlotUseRow.list_id == list_id, SlotUseRow.stratum == stratum)
         rows = self._rows(

@@ -221,38 +221,68 @@ def _sort_key(obj: Any) -> tuple[str, str]:
     return (obj.__tablename__, _entity_id(obj))
 
 
+_PENDING = "audit_pending"
+
+
 def append_entries(session: Session, entries: Iterable[tuple[str, str, str, dict[str, Any]]]) -> None:
-    """Append entries (action, entity, entity id, changes) to the chain inside the session's transaction."""
+    """Add entries (action, entity, entity id, changes) to the chain as part of the session's transaction.
+
+    They are queued with who, when and why as of now, and chained when the transaction commits
+    (:func:`write_pending`): the chain's lock is then held only for the few statements that append them,
+    not for the whole transaction. A rollback discards them with the data they describe.
+    """
     ctx = _context(session)
+    recorded_at = canonical(ctx.now())
+    queue: list[dict[str, Any]] = session.info.setdefault(_PENDING, [])
+    for action, entity, entity_id, changes in entries:
+        queue.append(
+            {
+                "recorded_at": recorded_at,
+                "actor_id": ctx.actor_id,
+                "actor_role": ctx.actor_role,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "changes": canonical_json(changes),
+                "reason": ctx.reason,
+                "software_version": __version__,
+            }
+        )
+
+
+def write_pending(session: Session) -> None:
+    """Chain and insert the queued entries now, inside the session's transaction (called at commit)."""
+    queue = session.info.pop(_PENDING, None)
+    if not queue:
+        return
     conn = session.connection()
     lock_audit_chain(conn)
     head = conn.execute(select(AuditRow.seq, AuditRow.row_hash).order_by(AuditRow.seq.desc()).limit(1)).first()
     seq, prev = (head[0], head[1]) if head else (0, GENESIS_HASH)
-    recorded_at = canonical(ctx.now())
     rows = []
-    for action, entity, entity_id, changes in entries:
+    for queued in queue:
         seq += 1
-        fields = {
-            "seq": seq,
-            "recorded_at": recorded_at,
-            "actor_id": ctx.actor_id,
-            "actor_role": ctx.actor_role,
-            "action": action,
-            "entity": entity,
-            "entity_id": entity_id,
-            "changes": canonical_json(changes),
-            "reason": ctx.reason,
-            "software_version": __version__,
-            "prev_hash": prev,
-        }
+        fields = {**queued, "seq": seq, "prev_hash": prev}
         prev = entry_hash(fields)
         rows.append({**fields, "row_hash": prev})
     conn.execute(insert(AuditRow), rows)
 
 
+def _before_commit(session: Session) -> None:
+    session.flush()
+    write_pending(session)
+
+
+def _discard_pending(session: Session, transaction: Any) -> None:
+    """Entries still queued when the outermost transaction ends belong to a rollback: they go with it."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
 def lock_audit_chain(connection: Any) -> None:
     """Serialize appends to the chain until the transaction ends (PostgreSQL advisory lock; SQLite transactions
-    are ``BEGIN IMMEDIATE`` and so already one writer at a time). Taking it twice is harmless."""
+    are ``BEGIN IMMEDIATE`` and so already one writer at a time). Taking it twice is harmless. Appends happen
+    at commit, so whoever holds this lock waits for nothing else: take it last, never before another lock."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
 
@@ -274,6 +304,8 @@ def install_audit(target: Any) -> None:
         return
     event.listen(cls, "before_flush", _before_flush)
     event.listen(cls, "after_flush", _after_flush)
+    event.listen(cls, "before_commit", _before_commit)
+    event.listen(cls, "after_transaction_end", _discard_pending)
     cls._mexards_audited = True
 
 
