@@ -5,7 +5,12 @@
   protocol's Phase 2 arms; its seed is kept in the list and its SHA-256 seal is recorded (ICH E9 2.3.2;
   ``edc-and-standards.md`` RND-1, RND-2). Only the unblinded statistician or an administrator generates it,
   and what they get back is a summary with no arm, block size or seed (the seed would reproduce the list).
-- Before every allocation, and at start-up, the stored list must still hash to its seal.
+- The stored list must still hash to its seal: it is re-read in full and re-hashed at start-up, by the
+  verification use case, and by the first allocation of each process; a list found sound is kept in memory by
+  (list id, seal) (:data:`VERIFIED_LISTS`), so that later allocations read only the header and the stratum's
+  next free slot, and check that slot (arm, block, kit) and the count of used slots against the verified list.
+  An edited, deleted or inserted slot is therefore refused when randomization reaches it; ``mexards audit
+  verify`` and the verification use case report any edit at once (``docs/reliability.md``).
 - A participant is randomized once, after eligibility, consent and enrolment, with every stratification
   value present (RND-3); the slot is the next free one of the stratum in list order, taken under the
   adapter's lock (E9: "the next free number"); an exhausted stratum is a hard error naming the stratum only.
@@ -15,6 +20,9 @@
 
 from __future__ import annotations
 
+import threading
+import typing
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -123,6 +131,67 @@ class ListVerification:
     ok: bool
     sha256: str
     problems: tuple[str, ...]
+    list_id: str = ""
+
+
+@dataclass(frozen=True)
+class ListSeal:
+    """Which list is stored: its id and recorded SHA-256 seal (no arm, block size or seed)."""
+
+    list_id: str
+    sha256: str
+
+
+SEAL_BROKEN = "the allocation list does not match its recorded seal; randomization stopped"
+
+
+@typing.runtime_checkable
+class SealedListStore(typing.Protocol):
+    """What an allocation repository may offer beyond the port so that an allocation need not re-read the
+    whole list: the stored header's (list id, seal) and the number of used slots of a stratum, one small
+    query each. A repository without them (a test fake) gets the full re-read and re-hash every time."""
+
+    def find_seal(self) -> tuple[str, str] | None: ...
+
+    def used_count(self, stratum: str) -> int: ...
+
+
+class VerifiedLists:
+    """Sealed lists this process has re-read in full and found to hash to their seal, by (list id, seal).
+
+    An entry is the sealed content itself (it hashes to the seal), so stored slots may be compared with it
+    whatever database they come from. Bounded (least recently used out); thread-safe."""
+
+    def __init__(self, size: int = 8) -> None:
+        self._size = size
+        self._lists: OrderedDict[ListSeal, AllocationList] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, seal: ListSeal) -> AllocationList | None:
+        with self._lock:
+            found = self._lists.get(seal)
+            if found is not None:
+                self._lists.move_to_end(seal)
+            return found
+
+    def add(self, seal: ListSeal, allocation_list: AllocationList) -> None:
+        with self._lock:
+            self._lists[seal] = allocation_list
+            self._lists.move_to_end(seal)
+            while len(self._lists) > self._size:
+                self._lists.popitem(last=False)
+
+    def discard(self, seal: ListSeal) -> None:
+        with self._lock:
+            self._lists.pop(seal, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._lists.clear()
+
+
+VERIFIED_LISTS = VerifiedLists()
+"""The process's verified lists (start-up check, verification use case, first allocation)."""
 
 
 def _check_seal(sealed: SealedList) -> list[str]:
@@ -133,13 +202,71 @@ def _check_seal(sealed: SealedList) -> list[str]:
 
 
 def verify_allocation_list(uow: UnitOfWork, actor: Actor) -> ListVerification:
-    """Re-read the stored list and check it against its seal and its structural rules (read only)."""
+    """Re-read the stored list and check it against its seal and its structural rules (read only).
+
+    A sound list is remembered in :data:`VERIFIED_LISTS`; a broken one is forgotten there."""
     with operation(uow, actor, Action.VERIFY_ALLOCATION_LIST) as u:
         sealed = u.allocation.find_list()
         if sealed is None:
             raise NotFoundError("no allocation list has been generated")
         problems = _check_seal(sealed)
-        return ListVerification(not problems, sealed.sha256, tuple(problems))
+        seal = ListSeal(sealed.list_id, sealed.sha256)
+        if problems:
+            VERIFIED_LISTS.discard(seal)
+        else:
+            VERIFIED_LISTS.add(seal, sealed.allocation_list)
+        return ListVerification(not problems, sealed.sha256, tuple(problems), sealed.list_id)
+
+
+def stored_seal(uow: UnitOfWork, actor: Actor) -> ListSeal | None:
+    """The stored list's id and seal (None before it is generated), read without its slots where the
+    repository allows; for a cheap health check (read only)."""
+    with operation(uow, actor, Action.VERIFY_ALLOCATION_LIST) as u:
+        repository = u.allocation
+        if isinstance(repository, SealedListStore):
+            found = repository.find_seal()
+            return None if found is None else ListSeal(*found)
+        sealed = repository.find_list()
+        return None if sealed is None else ListSeal(sealed.list_id, sealed.sha256)
+
+
+def seal_verified(seal: ListSeal) -> bool:
+    """True if this process has verified the list with this id and seal and seen no mismatch since."""
+    return VERIFIED_LISTS.get(seal) is not None
+
+
+def _verified_list(u: UnitOfWork) -> tuple[AllocationList, ListSeal]:
+    """The stored list, verified against its seal: from :data:`VERIFIED_LISTS` when the stored header names
+    a list verified before, else re-read in full and re-hashed (ConflictError if it does not match)."""
+    repository = u.allocation
+    if isinstance(repository, SealedListStore):
+        found = repository.find_seal()
+        if found is None:
+            raise ConflictError("no allocation list has been generated")
+        cached = VERIFIED_LISTS.get(ListSeal(*found))
+        if cached is not None:
+            return cached, ListSeal(*found)
+    sealed = repository.find_list()
+    if sealed is None:
+        raise ConflictError("no allocation list has been generated")
+    seal = ListSeal(sealed.list_id, sealed.sha256)
+    if not verify(sealed.allocation_list, sealed.sha256):
+        VERIFIED_LISTS.discard(seal)
+        raise ConflictError(SEAL_BROKEN)
+    VERIFIED_LISTS.add(seal, sealed.allocation_list)
+    return sealed.allocation_list, seal
+
+
+def _check_slot(
+    repository: SealedListStore, allocation_list: AllocationList, seal: ListSeal, stratum: str, slot: AllocationSlot
+) -> None:
+    """The stored slot about to be used must be the verified list's slot of that number (same arm, block
+    and kit), and exactly the slots before it used (none deleted, skipped or inserted)."""
+    expected = allocation_list.slots_by_stratum.get(stratum, ())
+    number = slot.sequence_number
+    if not 1 <= number <= len(expected) or expected[number - 1] != slot or repository.used_count(stratum) != number - 1:
+        VERIFIED_LISTS.discard(seal)
+        raise ConflictError(SEAL_BROKEN)
 
 
 @dataclass(frozen=True)
@@ -197,18 +324,16 @@ def randomize_participant(
         if trial.phase is not TrialPhase.PHASE2:
             raise ConflictError("randomization starts with Phase 2, after the MTD declaration")
         next_state(participant.state, ParticipantAction.RANDOMIZE)
-        sealed = u.allocation.find_list()
-        if sealed is None:
-            raise ConflictError("no allocation list has been generated")
-        if not verify(sealed.allocation_list, sealed.sha256):
-            raise ConflictError("the allocation list does not match its recorded seal; randomization stopped")
+        allocation_list, seal = _verified_list(u)
         entry = u.screening_log.find(participant_id)
         values: dict[str, str | None] = dict(entry.stratification) if entry is not None else {}
         values.update(stratification or {})
-        design = sealed.allocation_list.design
+        design = allocation_list.design
         values = {name: values.get(name) for name in design.factor_names}
         key = design.stratum_for(values).key
         slot = u.allocation.next_free_slot(key)
+        if isinstance(u.allocation, SealedListStore):
+            _check_slot(u.allocation, allocation_list, seal, key, slot)
         now = u.clock.now()
         u.allocation.use_slot(SlotUse(key, slot.sequence_number, slot.kit_code, participant_id, now, actor.user_id))
         event = participant.randomize(RandomizationRecord(key, slot.sequence_number, slot.kit_code, now))
