@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from mexards.config import Settings
 from mexards.domain.errors import NotFoundError, PermissionDeniedError, ValidationError
@@ -17,6 +18,7 @@ from mexards.domain.identifier import SiteId, UserId
 from mexards.domain.role import Actor, Role
 from mexards.persistence import backup as backup_archive
 from mexards.persistence import migration
+from mexards.persistence.account import SqlLoginAttempts
 from mexards.persistence.account import account_unit_of_work_factory as account_unit_of_work_factory
 from mexards.persistence.audit import MASK, AuditProblem, AuditRow, is_blinded_field, record_event, verify_audit
 from mexards.persistence.database import Database
@@ -59,6 +61,52 @@ def schema_status(db: Database) -> SchemaStatus:
     return SchemaStatus(
         migration.current_revision(db.engine), migration.head_revision(), migration.schema_differences(db.engine)
     )
+
+
+def schema_revision(db: Database) -> str | None:
+    """The database's migration revision: one small query (the cheap liveness probe of the health check)."""
+    return migration.current_revision(db.engine)
+
+
+def head_revision() -> str | None:
+    """The newest migration revision this software ships."""
+    return migration.head_revision()
+
+
+DatabaseError = DBAPIError
+"""What a failure of the database driver raises (SQLAlchemy wraps every DB-API error in it)."""
+
+_UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53", "57P")
+"""PostgreSQL SQLSTATEs of an unavailable server: connection exceptions (08), insufficient resources such as
+too many connections (53), and operator intervention such as an administrator or crash shutdown or a server
+still starting (57P) (PostgreSQL documentation, Appendix A, "PostgreSQL Error Codes")."""
+
+_UNAVAILABLE_SQLITE_ERRORS = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` means the database cannot be used right now (server down, connection refused or lost,
+    server shutting down or starting, no connection left, SQLite file locked or unreadable): worth a retry
+    later, unlike an error in a statement."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError | InterfaceError):
+        return False
+    sqlite_error = getattr(exc.orig, "sqlite_errorname", None)
+    if isinstance(sqlite_error, str):
+        return sqlite_error.startswith(_UNAVAILABLE_SQLITE_ERRORS)
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate:
+        return sqlstate.startswith(_UNAVAILABLE_SQLSTATE_CLASSES)
+    return True  # psycopg reports a refused, failed or closed connection without a SQLSTATE
+
+
+def login_attempt_log(db: Database, key: str) -> SqlLoginAttempts:
+    """The login attempts counted in the database (shared by every worker process on it); subjects are stored
+    as HMAC-SHA-256 digests under ``key``."""
+    return SqlLoginAttempts(db, key.encode("utf-8"))
 
 
 def upgrade_schema(db: Database) -> None:

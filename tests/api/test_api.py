@@ -129,8 +129,10 @@ def test_the_health_check_reports_the_database_schema_and_list_seal(shared: Sess
         "version": body["version"],
         "database": "ok",
         "schema_current": True,
+        "revision": body["revision"],
         "allocation_list": "verified",
     }
+    assert body["revision"] and body["revision"] == shared.container.head_revision
 
 
 def test_a_tampered_allocation_list_makes_the_health_check_degraded(

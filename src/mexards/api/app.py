@@ -2,7 +2,10 @@
 ``/docs``.
 
 Everything it needs comes from the composition root (:mod:`mexards.bootstrap`): the database, the services'
-unit of work and the account unit of work. Nothing happens at import; :func:`create_app` does the work.
+unit of work, the account unit of work and the login attempts. Nothing happens at import; :func:`create_app`
+does the work. ``create_app()`` without arguments reads the settings from the environment, so that uvicorn can
+start several worker processes from the import string ``mexards.api.app:create_app`` (``mexards serve
+--workers N``); whatever must be shared between workers is in the database (login throttle, sessions).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from mexards.api import (
     user,
     visit,
 )
+from mexards.api.availability import install_availability_handler
 from mexards.api.container import Container, SystemClock
 from mexards.api.errors import PROBLEM_JSON, install_problem_handlers
 from mexards.api.password import Argon2PasswordHasher
@@ -81,7 +85,9 @@ def build_container(
     policy: AccountPolicy | None = None,
     throttle: LoginThrottle | None = None,
 ) -> Container:
-    """Open the database of ``settings`` (schema brought up to date) and wire the application's services."""
+    """Open the database of ``settings`` (schema brought up to date) and wire the application's services.
+
+    Without ``throttle``, login attempts are counted in the database (shared by every worker process)."""
     database = bootstrap.open_database(settings.database_url)
     chosen_clock = clock or SystemClock()
     return Container(
@@ -90,10 +96,12 @@ def build_container(
         account_unit_of_work=bootstrap.account_unit_of_work_factory(database, chosen_clock),
         hasher=hasher or Argon2PasswordHasher(),
         clock=chosen_clock,
-        schema_current=lambda: bootstrap.schema_status(database).ok,
+        schema_revision=functools.partial(bootstrap.schema_revision, database),
+        head_revision=bootstrap.head_revision(),
         audit_log=functools.partial(bootstrap.audit_log, database),
         policy=policy or AccountPolicy(),
-        throttle=throttle or LoginThrottle(),
+        throttle=throttle
+        or LoginThrottle(log=bootstrap.login_attempt_log(database, settings.secret_key), clock=chosen_clock.now),
         close=database.dispose,
     )
 
@@ -105,9 +113,15 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        state = chosen.verify_allocation_list()
-        if state == "seal broken":
-            _log.error("the stored allocation list does not match its seal: randomization is refused")
+        try:
+            state = chosen.verify_allocation_list()
+        except Exception as exc:
+            if not bootstrap.database_unavailable(exc):
+                raise
+            _log.warning("the database is unavailable at start-up: the allocation list is checked later")
+        else:
+            if state == "seal broken":
+                _log.error("the stored allocation list does not match its seal: randomization is refused")
         yield
         chosen.close()
 
@@ -121,6 +135,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     )
     app.state.container = chosen
     install_problem_handlers(app)
+    install_availability_handler(app)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit)
     app.mount("/docs/static", docs.static_files(), name="docs-static")

@@ -6,17 +6,24 @@
   row by row, so that no password hash or token digest is copied into the audit trail; every event that
   changes them (login, failed login, lockout, unlock, logout, password change) is written to the audit trail
   as a workflow entry of entity ``account_access`` instead, which is also the access log.
+- ``login_attempt`` (not audited) holds the login throttle's recent attempts, so that every worker process on
+  the database shares one count (:class:`SqlLoginAttempts`). What was counted (a client address, or a user id
+  as typed, which is sometimes a password typed into the wrong field) is stored only as a keyed digest; rows
+  older than twice the window are deleted as new attempts arrive.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
-from collections.abc import Callable
-from datetime import UTC, datetime
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, select
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, delete, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from mexards.domain.identifier import SiteId, UserId
@@ -76,6 +83,18 @@ class SessionRow(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LoginAttemptRow(Base):
+    """One login attempt counted by the throttle: whose (a keyed digest) and when."""
+
+    __tablename__ = "login_attempt"
+    __audited__ = False
+    __table_args__ = (Index("ix_login_attempt_subject_attempted_at", "subject", "attempted_at"),)
+
+    attempt_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 def _set(row: object, **values: object) -> None:
@@ -255,6 +274,54 @@ class SqlAccessLog:
                 )
             )
         return events
+
+
+class SqlLoginAttempts:
+    """The login throttle's attempts in the database: one count for every worker process on it.
+
+    :meth:`attempt` checks and records in one transaction, serialized per subject (PostgreSQL: a transaction
+    advisory lock per subject digest, taken in sorted order; SQLite: ``BEGIN IMMEDIATE``), so that concurrent
+    workers cannot both pass the last free attempt."""
+
+    def __init__(self, database: Database, key: bytes) -> None:
+        self._database = database
+        self._key = key
+
+    def _digest(self, subject: str) -> str:
+        return hmac.new(self._key, subject.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    @staticmethod
+    def _lock_key(digest: str) -> int:
+        raw = hashlib.sha256(f"mexards-login-attempt|{digest}".encode()).digest()
+        return int.from_bytes(raw[:8], "big", signed=True)
+
+    def attempt(self, subjects: Iterable[str], now: datetime, window: timedelta, limit: int) -> datetime | None:
+        """Record one attempt of every subject at ``now``, unless a subject already has ``limit`` attempts in
+        the ``window`` before ``now``: then nothing is recorded and the time is returned from which, one
+        ``window`` later, that subject may try again."""
+        row = LoginAttemptRow
+        digests = sorted({self._digest(subject) for subject in subjects})
+        with self._database.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                for digest in digests:
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": self._lock_key(digest)})
+            for digest in digests:
+                recent = list(
+                    conn.scalars(
+                        select(row.attempted_at)
+                        .where(row.subject == digest, row.attempted_at > now - window)
+                        .order_by(row.attempted_at)
+                    )
+                )
+                if len(recent) >= limit:
+                    oldest: datetime = recent[len(recent) - limit]
+                    return oldest
+            conn.execute(
+                insert(row),
+                [{"attempt_id": uuid.uuid4().hex, "subject": digest, "attempted_at": now} for digest in digests],
+            )
+            conn.execute(delete(row).where(row.attempted_at <= now - 2 * window))
+        return None
 
 
 class _SystemClock:
