@@ -439,11 +439,12 @@ def drive(
 
 
 def _raise_first(futures: list[Future[Any]]) -> None:
-    """Raise the error of the first client process that failed (the reason the barrier broke)."""
-    for future in futures:
-        error = future.exception(timeout=120)
-        if error is not None:
-            raise error
+    """Raise the error of the client process that failed first: the reason the barrier broke, rather than the
+    broken barrier that the other processes saw."""
+    failures = [error for future in futures if (error := future.exception(timeout=120)) is not None]
+    failures.sort(key=lambda error: isinstance(error, threading.BrokenBarrierError))
+    if failures:
+        raise failures[0]
 
 
 def percentile(values: list[float], fraction: float) -> float:
