@@ -7,6 +7,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from mexards.domain.errors import ConflictError, NotFoundError
 
@@ -45,10 +46,15 @@ class SqlRepository:
         return row
 
     def _insert(self, cls: type[Any], key: Any, row: Any, what: str) -> None:
-        if self._row(cls, key) is not None:
+        """Add a new row. A key already used is refused by the database's own constraints (a ConflictError naming
+        ``what``), so no look-up is spent on it first; a key already loaded in this unit of work is refused here."""
+        if identity_key(cls, key) in self.session.identity_map:
             raise ConflictError(f"{what} already exists")
         self.session.add(row)
-        self._uow.flush_inserts()
+        try:
+            self._uow.flush_inserts()
+        except ConflictError as error:
+            raise ConflictError(f"{what} conflicts with a stored record (its key or a unique value is used)") from error
 
     def _rows(self, statement: Select[R]) -> list[R]:
         self._uow.flush_for_read()
