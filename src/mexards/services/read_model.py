@@ -197,6 +197,11 @@ def consort_counts(uow: UnitOfWork, actor: Actor) -> ConsortCounts:
         log = u.screening_log.list(site_ids=sites)
         participants = u.participants.list(site_ids=sites)
         reasons = Counter(c.criterion_id for entry in log for c in entry.failing)
+        position: dict[str, int] = {}  # the protocol's order, as each log entry lists its criteria (I1.., E1..)
+        for entry in log:
+            for index, criterion in enumerate(entry.criteria):
+                position.setdefault(criterion.criterion_id, index)
+        ordered = dict(sorted(reasons.items(), key=lambda item: (position.get(item[0], len(position)), item[0])))
         enrolled = [p for p in participants if p.enrolled_at is not None]
         by_arm: Counter[str] = Counter()
         if sees_unblinded_aggregates(actor):
@@ -205,7 +210,7 @@ def consort_counts(uow: UnitOfWork, actor: Actor) -> ConsortCounts:
                 if slot is not None:
                     by_arm[slot.arm_code] += 1
         return ConsortCounts(
-            len(log), sum(1 for e in log if e.verdict == "INELIGIBLE"), dict(sorted(reasons.items())),
+            len(log), sum(1 for e in log if e.verdict == "INELIGIBLE"), ordered,
             sum(1 for e in log if e.verdict == "INCOMPLETE"), len(enrolled),
             sum(1 for p in participants if p.cohort_number is not None),
             sum(1 for p in participants if p.randomization is not None),
