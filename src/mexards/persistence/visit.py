@@ -67,6 +67,7 @@ class CRFRecordRow(Base):
     """One form of one participant at one visit; each saved change raises ``version`` (the audit keeps the old)."""
 
     __tablename__ = "crf_record"
+    __table_args__ = (UniqueConstraint("participant_id", "form_id", "visit_code"),)
 
     record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     participant_id: Mapped[str] = mapped_column(ForeignKey("participant.participant_id"), index=True)
