@@ -3,7 +3,9 @@
 ``mexards.domain.errors`` map to status codes here and nowhere else: ``ValidationError`` 422 (each error with
 ``field`` and ``rule``), ``NotFoundError`` 404, ``ConflictError`` and ``InvalidTransitionError`` 409,
 ``PermissionDeniedError`` 403, ``AuthenticationError`` 401. The request-body validation of FastAPI is
-reported the same way (422, one entry per field). No message is invented here: the texts come from the
+reported the same way (422, one entry per field): pydantic names each member of a union type after the field
+(``values.pao2_mmhg.str``, ``values.pao2_mmhg.int``), so those labels are dropped and the members' rules are
+joined into one entry for the field (``values.pao2_mmhg``). No message is invented here: the texts come from the
 domain and services, which never name a treatment arm (BLD-6); unexpected exceptions give a 500 without
 any detail.
 """
@@ -11,6 +13,7 @@ any detail.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -131,19 +134,34 @@ def _respond(
     return problem_response(body, headers)
 
 
+_UNION_MEMBER = re.compile(
+    r"(?:str|int|float|bool|bytes|none|decimal|date|datetime|time|timedelta|uuid|url|any|constrained-[a-z]+"
+    r"|[a-z]+(?:-[a-z]+)*\[.*\])",
+    re.DOTALL,
+)
+"""The labels pydantic-core gives the members of a union in an error location (``str``, ``int``,
+``list[int]``, ``function-after[...]``, ``constrained-str``...): the type's, never a field's."""
+
+
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in loc]
     if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
         parts = parts[1:] or parts
+    if len(parts) > 1:  # the first part is always a field: a body, query or path parameter
+        parts = parts[:1] + [p for p in parts[1:] if not _UNION_MEMBER.fullmatch(p)]
     return ".".join(parts) or "request"
 
 
 def request_problems(exc: RequestValidationError) -> list[FieldProblem]:
-    """One problem per invalid request field, named by its dotted location."""
-    return [
-        FieldProblem(field=_location(e.get("loc", ())), rule=str(e.get("msg", "invalid")))
-        for e in exc.errors()
-    ]
+    """One problem per invalid request field, named by its dotted location without pydantic's union-member
+    labels; a field refused by every member of a union gets their rules joined with "or"."""
+    rules: dict[str, list[str]] = {}
+    for e in exc.errors():
+        rule = str(e.get("msg", "invalid"))
+        kept = rules.setdefault(_location(e.get("loc", ())), [])
+        if rule not in kept:
+            kept.append(rule)
+    return [FieldProblem(field=field, rule=" or ".join(kept)) for field, kept in rules.items()]
 
 
 async def _mexards_error(request: Request, exc: Exception) -> Response:

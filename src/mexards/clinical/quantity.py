@@ -13,6 +13,10 @@ Canonical units and conversion factors (clinical.md section 3, general rules; cl
 - creatinine in mg/dL; 88.4 µmol/L = 1 mg/dL;
 - albumin in g/dL; g/L ÷ 10.
 
+Text is read as a plain decimal in ASCII digits (``82``, ``-0.5``, ``7.5e1``;
+:func:`mexards.domain.validation.decimal_text`): Python would also read full-width or Arabic-Indic digits,
+``1_000``, ``NaN`` and ``Infinity``, which no clinical value is written as.
+
 Divisions run in a private 50-digit decimal context (:data:`ARITHMETIC`), independent of the caller's
 thread-local context, so results do not change when someone else alters ``decimal.getcontext()``.
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 
 from mexards.domain.errors import ValidationError
+from mexards.domain.validation import decimal_text
 
 Number = int | str | Decimal | float
 """What a clinical input may be given as (values as entered)."""
@@ -47,7 +52,8 @@ def exact(value: Number, field: str) -> Decimal:
     """Return ``value`` as an exact, finite ``Decimal`` built from the value as entered.
 
     Raises ``ValidationError(field, "is required")`` for ``None`` and ``ValidationError(field, "must be a
-    number")`` for anything else that is not a finite number (junk strings, booleans, NaN, infinities).
+    number")`` for anything else that is not a finite number (junk strings, booleans, NaN, infinities); text
+    in digits other than ASCII 0-9 is refused naming the field too.
     """
     if value is None:
         raise ValidationError(field, "is required", value)
@@ -59,7 +65,7 @@ def exact(value: Number, field: str) -> Decimal:
         elif isinstance(value, int | float):
             number = Decimal(str(value))
         elif isinstance(value, str):
-            number = Decimal(value.strip())
+            number = decimal_text(field, value)
         else:
             raise ValidationError(field, "must be a number", value)
     except (InvalidOperation, ValueError):

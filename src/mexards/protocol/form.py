@@ -12,7 +12,9 @@ end of study). They live in ``protocol/forms/*.yaml``; each field has:
 - ``min``/``max``: the plausible range in the stored unit, both inclusive; ``required``; ``choices``.
 
 Checking reports every problem at once, each naming the field and the rule (REDCap/OpenClinica style
-range checks, ``edc-and-standards.md`` 1.2, data-quality row).
+range checks, ``edc-and-standards.md`` 1.2, data-quality row). Numbers entered as text must be plain decimals
+in ASCII digits (``１２３`` is refused). :meth:`FormDefinition.check_times` refuses dates and times in the
+future of a given "now" (the caller's clock).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 import yaml
 
 from mexards.domain.errors import NotFoundError, ValidationError, ValidationErrors
+from mexards.domain.validation import decimal_text, times_not_in_future
 
 FIELD_TYPES = ("decimal", "integer", "boolean", "text", "choice", "date", "datetime")
 Converter = Callable[[str, Any, str], Decimal]
@@ -102,6 +105,15 @@ class FormDefinition:
             raise errors[0] if len(errors) == 1 else ValidationErrors(errors)
         return checked
 
+    def check_times(self, checked: Mapping[str, Any], now: datetime) -> None:
+        """Refuse every ``date`` or ``datetime`` value of ``checked`` (the result of :meth:`check`) that lies in
+        the future of ``now``, the unit of work's clock (:func:`mexards.domain.validation.times_not_in_future`:
+        a few minutes of clock skew allowed, dates up to the date at UTC+14). Errors name the form field."""
+        times_not_in_future(
+            ((spec.name, checked.get(spec.name)) for spec in self.fields if spec.type in ("date", "datetime")),
+            now,
+        )
+
 
 _MAX_EXPONENT = 30
 """Largest decimal exponent accepted in a form field (no clinical value comes near it)."""
@@ -110,10 +122,13 @@ _MAX_EXPONENT = 30
 def _decimal(spec: FormField, raw: Any) -> Decimal:
     if isinstance(raw, bool):
         raise ValidationError(spec.name, "must be a number", raw)
-    try:
-        number = Decimal(str(raw).strip()) if isinstance(raw, int | float | str | Decimal) else None
-    except (InvalidOperation, ValueError):  # ValueError: an int too long to turn into text
-        number = None
+    if isinstance(raw, str):
+        number: Decimal | None = decimal_text(spec.name, raw)  # ASCII digits only: "１２３" is refused
+    else:
+        try:
+            number = Decimal(str(raw)) if isinstance(raw, int | float | Decimal) else None
+        except (InvalidOperation, ValueError):  # ValueError: an int too long to turn into text
+            number = None
     if number is None or not number.is_finite():
         raise ValidationError(spec.name, "must be a number", raw)
     if number and not -_MAX_EXPONENT <= number.adjusted() <= _MAX_EXPONENT:
@@ -203,6 +218,8 @@ def _value(spec: FormField, raw: Any, unit: str | None, converter: Converter | N
 def _bound(value: Any, where: str) -> Decimal | None:
     if value is None:
         return None
+    if isinstance(value, str):
+        return decimal_text(where, value)
     try:
         return Decimal(str(value))
     except InvalidOperation:

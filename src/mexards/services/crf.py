@@ -9,6 +9,9 @@ Scores are computed with the clinical definitions, never typed in (``clinical.md
 - ``sofa``: SOFA total, components and completeness (Vincent 1996);
 - ``murray``: Murray lung injury score and category (Murray 1988), compliance from plateau pressure.
 
+A date or date-time field in the future of the unit of work's clock is refused naming the field (a few minutes
+of clock skew allowed: :data:`mexards.domain.validation.CLOCK_SKEW_TOLERANCE`).
+
 A form is saved once per participant and visit; saving it again is a change after first entry and needs a
 reason (ICH E6(R3) 4.2.2; 21 CFR 11.10(e)); the version goes up and the audit trail keeps the old values.
 """
@@ -130,6 +133,7 @@ def save_crf(
         participant = participant_for(u, actor, participant_id)
         require(actor, Action.ENTER_DATA, participant.site_id)
         now = u.clock.now()
+        form.check_times(checked, now)
         existing = u.crf_records.find(participant_id, form.form_id, visit_code)
         if existing is None:
             crf = CRFRecord(new_id(u, "CRF"), participant_id, form.form_id, form.version, visit_code, kept,

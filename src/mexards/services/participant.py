@@ -4,22 +4,25 @@ The lifecycle rules are the domain's table-driven state machine (:mod:`mexards.d
 eligibility decision is the protocol's criteria run by the eligibility engine
 (:class:`mexards.clinical.eligibility.Screener`). Every screening is kept in the screening log with each
 criterion's status and reason, eligible or not (CONSORT 2010 item 13a, flow diagram "assessed for
-eligibility / excluded, with reasons").
+eligibility / excluded, with reasons"). The dates and times entered (the screening record's, which anchor the
+eligibility time windows, and the consent's) must not lie in the future of the unit of work's clock
+(:func:`mexards.domain.validation.times_not_in_future`), except a planned enrolment time (:data:`PLANNED_TIMES`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
 from mexards.clinical.criteria import DERIVATIONS
 from mexards.clinical.eligibility import Screener, ScreeningResult, Verdict
-from mexards.clinical.patient import PatientRecord
+from mexards.clinical.patient import Event, PatientRecord
 from mexards.domain.errors import ConflictError, ValidationError
 from mexards.domain.identifier import ParticipantId, SiteId
 from mexards.domain.participant import Consent, ConsentSigner, Participant, ParticipantState
 from mexards.domain.role import Actor
+from mexards.domain.validation import not_in_future, times_not_in_future
 from mexards.protocol.model import Protocol
 from mexards.services.event import ScreeningLogged
 from mexards.services.operation import (
@@ -52,6 +55,24 @@ def stratification_values(protocol: Protocol, record: PatientRecord) -> dict[str
         text = None if found is None else str(getattr(found, "value", found))
         values[stratum.name] = text if text in stratum.levels else None
     return values
+
+
+PLANNED_TIMES = frozenset({"enrolment_at"})
+"""Record fields that may lie ahead of the screening: ``enrolment_at`` is the (planned) randomisation time that
+anchors windows such as "ARDS course < 96 h at randomisation" (``docs/eligibility.md``), and a patient is
+screened before being enrolled."""
+
+
+def record_times(record: PatientRecord) -> Iterator[tuple[str, date | datetime | None]]:
+    """Every date and time of a checked screening record that must not lie in the future, named by its field
+    path (an event's date by ``<event>.date`` when it was entered so); :data:`PLANNED_TIMES` are left out."""
+    for path, value in record.values.items():
+        if path in PLANNED_TIMES:
+            continue
+        if isinstance(value, Event):
+            yield (f"{path}.date" if f"{path}.date" in record.entered else path), value.when
+        elif isinstance(value, date):  # a datetime is a date too
+            yield path, value
 
 
 def _log_entry(
@@ -102,6 +123,7 @@ def screen_patient(
         parsed = screener.schema.parse({**dict(patient_record), "patient_id": participant_id.value})
         result = screener.screen(parsed)
         now = u.clock.now()
+        times_not_in_future(record_times(parsed), now)
         existing = u.participants.find(participant_id)
         events: list[Any] = []
         if existing is None:
@@ -154,6 +176,7 @@ def record_consent(
         editable_trial(u)
         participant = participant_for(u, actor, participant_id)
         require(actor, Action.CONSENT, participant.site_id)
+        not_in_future("consent.consented_at", consent.consented_at, u.clock.now())
         event = participant.give_consent(consent)
         u.participants.update(participant)
         record(u, event)

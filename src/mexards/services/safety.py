@@ -9,6 +9,8 @@
   judgement (ICH E6(R3) 2.7; ICH E2A II.A.1), made with the record (an investigator may give it at entry) or
   afterwards with :func:`assess_relatedness`. The clocks run from awareness either way; an event becomes a
   SUSAR (and gets its regulatory clock, started at awareness) once it is assessed as suspected.
+- Onset, awareness, resolution and report times must not lie in the future of the unit of work's clock
+  (:func:`mexards.domain.validation.not_in_future`, a few minutes of clock skew allowed).
 - A serious AE is notified in the system at once to the principal investigator and the sponsor's contacts.
 - Safety stopping alert (PROPOSAL, the usual halting rule of first-in-human protocols): a fatal event (grade 5)
   judged at least possibly related pauses the trial for DSMB review; it is notified to the principal
@@ -31,7 +33,7 @@ from mexards.domain.errors import ValidationError
 from mexards.domain.event import DomainEvent
 from mexards.domain.identifier import ParticipantId
 from mexards.domain.role import Actor, Role
-from mexards.domain.validation import enum_member
+from mexards.domain.validation import enum_member, not_in_future, times_not_in_future
 from mexards.services.event import AdverseEventRecorded, AdverseEventUpdated, NotificationRecorded
 from mexards.services.operation import editable_trial, new_id, operation, participant_for, record
 from mexards.services.policy import Action, require
@@ -99,6 +101,11 @@ def record_adverse_event(
         adverse_event = AdverseEvent(
             new_id(u, "AE"), participant_id, term, ctcae_grade, onset_at, investigator_aware_at,  # type: ignore[arg-type]
             relation, expectedness, frozenset(seriousness), resolved_at,  # type: ignore[arg-type]
+        )  # fmt: skip
+        times_not_in_future(
+            (("onset_at", adverse_event.onset_at), ("investigator_aware_at", adverse_event.investigator_aware_at),
+             ("resolved_at", adverse_event.resolved_at)),
+            now,
         )  # fmt: skip
         if adverse_event.onset_at < participant.screened_at:
             raise ValidationError("onset_at", "must not be before screening", onset_at)
@@ -177,6 +184,8 @@ def record_sae_report(
         editable_trial(u)
         if not adverse_event.is_serious:
             raise ValidationError("adverse_event_id", "is not a serious adverse event", adverse_event_id)
+        now = u.clock.now()
+        not_in_future("reported_at", reported_at, now)
         if report == "sponsor":
             adverse_event.record_sponsor_report(reported_at)
         else:
@@ -184,7 +193,7 @@ def record_sae_report(
         u.adverse_events.update(adverse_event)
         record(u, AdverseEventUpdated(participant_id=adverse_event.participant_id,
                                       adverse_event_id=adverse_event_id, change=f"{report}_report",
-                                      occurred_at=u.clock.now()))
+                                      occurred_at=now))
         u.commit()
     return adverse_event
 
@@ -196,10 +205,12 @@ def resolve_adverse_event(
     with operation(uow, actor, Action.RECORD_ADVERSE_EVENT) as u:
         adverse_event = _change(u, actor, adverse_event_id, Action.RECORD_ADVERSE_EVENT)
         editable_trial(u)
+        now = u.clock.now()
+        not_in_future("resolved_at", resolved_at, now)
         adverse_event.resolve(resolved_at)
         u.adverse_events.update(adverse_event)
         record(u, AdverseEventUpdated(participant_id=adverse_event.participant_id,
                                       adverse_event_id=adverse_event_id, change="resolved",
-                                      occurred_at=u.clock.now()))
+                                      occurred_at=now))
         u.commit()
     return adverse_event

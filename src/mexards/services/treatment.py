@@ -4,12 +4,14 @@ What is recorded follows ``clinical.md`` 4 (kit, particles, volume, nebuliser, s
 before and after): :class:`mexards.domain.administration.Administration`. Phase 1 doses are open label and
 recorded in particles (the cohort's dose level); Phase 2 doses are recorded as "study drug" with the
 participant's kit code only (``edc-and-standards.md`` BLD-2). Each study day is recorded once; Day 1 is the day
-of the first dose, so a missed dose can only follow a dose given.
+of the first dose, so a missed dose can only follow a dose given. The start time must not lie in the future of
+the unit of work's clock (:data:`mexards.domain.validation.CLOCK_SKEW_TOLERANCE` allowed); the stop time may (a
+dose recorded as it starts carries its planned stop), and is checked only against the start by the domain.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from mexards.domain.administration import Administration, AdministrationStatus, Tolerance
@@ -19,14 +21,11 @@ from mexards.domain.identifier import ParticipantId
 from mexards.domain.participant import ParticipantAction, ParticipantState, next_state
 from mexards.domain.role import Actor
 from mexards.domain.study_day import StudyDay
-from mexards.domain.validation import enum_member
+from mexards.domain.validation import enum_member, times_not_in_future
 from mexards.services.event import AdministrationRecorded
 from mexards.services.operation import editable_trial, new_id, operation, participant_for, record
 from mexards.services.policy import Action, require
 from mexards.services.port import UnitOfWork
-
-FUTURE_TOLERANCE = timedelta(minutes=5)
-"""Clock skew allowed between the bedside and the server."""
 
 
 def administer_dose(
@@ -76,8 +75,8 @@ def administer_dose(
             volume_ml, device, spo2_pre_percent, spo2_post_percent, tolerance,  # type: ignore[arg-type]
             reason, deviation,
         )  # fmt: skip
-        if administration.started_at is not None and administration.started_at > u.clock.now() + FUTURE_TOLERANCE:
-            raise ValidationError("started_at", "must not be in the future", started_at)
+        now = u.clock.now()
+        times_not_in_future((("started_at", administration.started_at),), now)
         events: list[DomainEvent] = []
         if state is not AdministrationStatus.MISSED:
             assert administration.started_at is not None
@@ -86,7 +85,7 @@ def administer_dose(
         u.administrations.add(administration)
         events.append(AdministrationRecorded(
             participant_id=participant_id, administration_id=administration.administration_id,
-            study_day=day.value, status=state.value, occurred_at=u.clock.now(),
+            study_day=day.value, status=state.value, occurred_at=now,
         ))  # fmt: skip
         record(u, *events)
         u.commit()
