@@ -3,6 +3,7 @@ fields, reasons for changes, confirmation before randomization, and the shape of
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mexards.clinical.patient import flatten
@@ -177,7 +178,7 @@ def test_a_coordinator_records_an_adverse_event_and_an_investigator_assesses_its
     coordinator = fresh_site.browser("coord1")
     form = coordinator.get(f"/participants/{pid}/adverse-events/new").text
     assert 'name="relatedness"' not in form and "assessed by an investigator" in form
-    now = "2030-01-01T08:00:00"
+    now = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")  # an onset in the past
     event = {"term": "Nausea", "ctcae_grade": "2", "onset_at": now, "investigator_aware_at": now,
              "expectedness": "expected"}
     refused = coordinator.post(f"/participants/{pid}/adverse-events", {**event, "relatedness": "possible"})

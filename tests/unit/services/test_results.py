@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -68,6 +68,12 @@ def _gas(rng: random.Random, when: date, pf: float, support: str = "invasive") -
             "pao2_mmhg": f"{max(25.0, pf * float(fio2)):.0f}", "fio2_fraction": fio2, "peep_cmh2o": "10"}
 
 
+def _reach(steps: TrialSteps, moment: datetime) -> None:
+    """Move the clock on to ``moment`` unless it is already past it."""
+    if steps.clock.now() < moment:
+        steps.clock.advance(seconds=(moment - steps.clock.now()).total_seconds())
+
+
 def _record_data(steps: TrialSteps, rng: random.Random, pid: ParticipantId, effect: float, *,
                  missing_day7: bool = False) -> None:
     """Demographics and the visit CRFs of a dosed participant (Day 1 = first dose date)."""
@@ -84,6 +90,7 @@ def _record_data(steps: TrialSteps, rng: random.Random, pid: ParticipantId, effe
         if day == 7 and missing_day7:
             continue
         when = day_one + timedelta(days=day - 1)
+        _reach(steps, datetime.combine(when, time(9), UTC))  # a measurement is entered after it is made
         pf = baseline + effect * day / 7 + rng.gauss(0, 15)
         support = "invasive" if day <= 3 or rng.random() < 0.3 else "oxygen"
         crf.save_crf(uow, COORDINATOR, pid, "blood_gas", f"d{day}", _gas(rng, when, pf, support))
