@@ -206,8 +206,14 @@ class SqlSessionRepository:
         self._session = session
 
     def find(self, token_sha256: str) -> AuthSession | None:
-        row = self._session.get(SessionRow, token_sha256)
-        return None if row is None else _auth_session(row)
+        """The session and, in the same query, its user (so the user look-up of every request that follows
+        is answered from this unit of work, not by a second round trip)."""
+        found = self._session.execute(
+            select(SessionRow, UserRow)
+            .join(UserRow, UserRow.user_id == SessionRow.user_id)
+            .where(SessionRow.token_sha256 == token_sha256)
+        ).first()
+        return None if found is None else _auth_session(found[0])
 
     def add(self, session: AuthSession) -> None:
         row = SessionRow(token_sha256=session.token_sha256)
