@@ -7,12 +7,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mexards.api.deps import ActorDep, UoWDep
 from mexards.api.errors import PROBLEM_RESPONSES
 from mexards.domain.administration import Administration, AdministrationStatus, Tolerance
+from mexards.domain.errors import ValidationError
 from mexards.domain.identifier import ParticipantId
+from mexards.domain.validation import decimal_text
 from mexards.services import read_model, treatment
 
 router = APIRouter(prefix="/api/participants", tags=["administrations"], responses=PROBLEM_RESPONSES)
@@ -33,6 +35,17 @@ class AdministrationCreate(BaseModel):
         None, min_length=1, max_length=1000, description="why a dose was missed or stopped"
     )
     deviation: str | None = Field(None, min_length=1, max_length=1000)
+
+    @field_validator("volume_ml", mode="before")
+    @classmethod
+    def _plain_decimal(cls, value: object) -> object:
+        """A volume given as text must be a plain decimal in the digits 0-9 (not full-width or other scripts)."""
+        if isinstance(value, str):
+            try:
+                return decimal_text("volume_ml", value)
+            except ValidationError as error:
+                raise ValueError(error.rule) from None
+        return value
 
 
 class AdministrationRead(BaseModel):

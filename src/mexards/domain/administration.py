@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 
 from mexards.domain.dose import positive_particles
 from mexards.domain.errors import ValidationError, ValidationErrors
 from mexards.domain.identifier import ParticipantId, checked_code
 from mexards.domain.study_day import StudyDay
-from mexards.domain.validation import enum_member, optional_utc_datetime, required_text
+from mexards.domain.validation import decimal_text, enum_member, optional_utc_datetime, required_text
 
 STUDY_DRUG_LABEL = "study drug"
 """What a blinded record shows in place of the product (BLD-2)."""
@@ -45,10 +45,7 @@ def _spo2(field: str, value: object) -> int:
 def _volume_ml(value: object) -> Decimal:
     if isinstance(value, bool | float) or not isinstance(value, int | Decimal | str):
         raise ValidationError("volume_ml", "must be an exact number of mL (int, Decimal or text)", value)
-    try:
-        volume = Decimal(value)
-    except InvalidOperation:
-        raise ValidationError("volume_ml", "must be a number of mL", value) from None
+    volume = decimal_text("volume_ml", value) if isinstance(value, str) else Decimal(value)
     if not volume.is_finite() or volume <= 0:
         raise ValidationError("volume_ml", "must be greater than zero", value)
     return volume

@@ -87,3 +87,26 @@ def test_every_problem_of_a_record_is_reported_at_once() -> None:
 def test_dosing_days_start_at_day_one() -> None:
     with pytest.raises(ValidationError, match="study_day"):
         given(study_day=StudyDay(-1))
+
+
+@pytest.mark.parametrize("volume", ["３", "٣", "3_0"])
+def test_a_volume_written_in_other_digits_is_refused_naming_volume_ml(volume: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        given(volume_ml=volume)
+    fields = [e.field for e in caught.value.errors] if isinstance(caught.value, ValidationErrors) else [
+        caught.value.field]
+    assert fields == ["volume_ml"]
+    assert given(volume_ml=" 3.5 ").volume_ml == Decimal("3.5")
+
+
+@pytest.mark.parametrize("volume", ["３", "٣.٥"])
+def test_the_api_refuses_a_volume_in_other_digits_naming_volume_ml(volume: str) -> None:
+    import pydantic
+
+    from mexards.api.treatment import AdministrationCreate
+
+    with pytest.raises(pydantic.ValidationError) as caught:
+        AdministrationCreate(study_day=1, volume_ml=volume)  # type: ignore[arg-type]
+    assert [e["loc"] for e in caught.value.errors()] == [("volume_ml",)]
+    assert "0-9" in caught.value.errors()[0]["msg"]
+    assert AdministrationCreate(study_day=1, volume_ml="3.5").volume_ml == Decimal("3.5")  # type: ignore[arg-type]
