@@ -4,11 +4,21 @@ On first start (a database without any account) an administrator ``admin`` is cr
 ``MEXARDS_ADMIN_PASSWORD`` or, if that is not set, a random one printed once. With ``--protocol`` the trial is
 started under that built-in protocol if the database has none yet. In production the settings refuse to load
 with the default secret or without an administrator password (``mexards.config.Settings``).
+
+``--workers N`` (N > 1) runs N worker processes under uvicorn, each building the application from the import
+string ``mexards.api.app:create_app`` with the same settings (the database URL is handed on in
+``MEXARDS_DATABASE_URL``). The administrator and the trial are prepared once, before the workers start; what the
+workers must share (sessions, the login throttle's count) is in the database. The command then becomes
+``python -m uvicorn --factory ...`` (``os.execve``, same process id): uvicorn starts its workers with
+``multiprocessing``'s spawn method, which would otherwise import this whole command line in every worker before
+it can answer the supervisor's health check.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +36,12 @@ from mexards.services import account, trial
 bootstrap = lazy_module("mexards.bootstrap")
 web_app = lazy_module("mexards.api.app")
 uvicorn = lazy_module("uvicorn")
+
+APP_FACTORY = "mexards.api.app:create_app"
+"""The import string of the application factory (what each worker process of ``--workers N`` calls)."""
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+WORKER_START_SECONDS = 60
+"""How long uvicorn's supervisor waits for a worker to answer its health check (start-up on a busy machine)."""
 
 
 def register(app: typer.Typer) -> None:
@@ -63,8 +79,12 @@ def generated_password() -> str:
         return candidate
 
 
-def prepare(settings: Settings, protocol_id: str | None = None, protocol_version: str = "1.0") -> Prepared:
-    """Open the database, create the first administrator if there is no account, start the trial if asked."""
+def prepare(
+    settings: Settings, protocol_id: str | None = None, protocol_version: str = "1.0", *, build_app: bool = True
+) -> Prepared:
+    """Open the database, create the first administrator if there is no account, start the trial if asked.
+
+    Without ``build_app`` (worker processes build their own) the database is closed again and ``app`` is None."""
     container = web_app.build_container(settings)
     password = settings.admin_password or generated_password()
     admin = account.ensure_administrator(container.account_unit_of_work(), container.hasher, password)
@@ -79,6 +99,9 @@ def prepare(settings: Settings, protocol_id: str | None = None, protocol_version
         except ConflictError:
             started = False
     generated = password if admin is not None and not settings.admin_password else None
+    if not build_app:
+        container.close()
+        return Prepared(None, generated, admin is not None, started)
     return Prepared(web_app.create_app(container=container), generated, admin is not None, started)
 
 
@@ -92,11 +115,21 @@ def serve(
     protocol_version: str = typer.Option(
         "1.0", "--protocol-version", help="Protocol version of a new trial."
     ),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64, help="Worker processes (each with its own database connections)."
+    ),
+    log_level: str = typer.Option(
+        "info", "--log-level", help=f"Server log level: {', '.join(LOG_LEVELS)}."
+    ),
+    access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log every request."),
 ) -> None:
     """Start the web UI and the REST API (OpenAPI at /docs) on the database."""
+    if log_level not in LOG_LEVELS:
+        typer.echo(f"log_level: must be one of {', '.join(LOG_LEVELS)}", err=True)
+        raise typer.Exit(EXIT_INVALID)
     settings = load_settings(db)
     with reported_errors():
-        prepared = prepare(settings, protocol, protocol_version)
+        prepared = prepare(settings, protocol, protocol_version, build_app=workers == 1)
     if prepared.administrator_created:
         typer.echo("created the administrator account 'admin'")
         if prepared.generated_password is not None:
@@ -105,5 +138,25 @@ def serve(
             )
     if prepared.trial_started:
         typer.echo(f"started trial {protocol} (protocol version {protocol_version})")
-    typer.echo(f"serving on http://{host}:{port}/  (API documentation: http://{host}:{port}/docs)")
-    uvicorn.run(prepared.app, host=host, port=port, log_level="info")
+    shown = f" with {workers} workers" if workers > 1 else ""
+    typer.echo(f"serving on http://{host}:{port}/{shown}  (API documentation: http://{host}:{port}/docs)")
+    if workers == 1:
+        uvicorn.run(prepared.app, host=host, port=port, log_level=log_level, access_log=access_log)
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, worker_command(host, port, workers, log_level, access_log), worker_environment(settings))
+
+
+def worker_command(host: str, port: int, workers: int, log_level: str, access_log: bool) -> list[str]:
+    """``python -m uvicorn`` with the application factory and ``workers`` processes."""
+    return [
+        sys.executable, "-m", "uvicorn", "--factory", APP_FACTORY, "--host", host, "--port", str(port),
+        "--workers", str(workers), "--log-level", log_level, "--access-log" if access_log else "--no-access-log",
+        "--timeout-worker-healthcheck", str(WORKER_START_SECONDS),
+    ]  # fmt: skip
+
+
+def worker_environment(settings: Settings) -> dict[str, str]:
+    """This environment, with the database URL chosen (``--db`` or the settings) for every worker."""
+    return {**os.environ, "MEXARDS_DATABASE_URL": settings.database_url}
