@@ -36,6 +36,9 @@ TARGET_RATE = 300.0
 TARGET_P99_MS = 100.0
 TARGET_CLIENTS = 50
 """Issue 8 on PostgreSQL: >= 300 CRF saves/s with p99 < 100 ms at 50 concurrent clients, zero errors."""
+SERVER_START_SECONDS = 300.0
+"""How long the server may take to answer its first health check (its workers import the whole application,
+which takes minutes rather than seconds on a machine other jobs keep busy)."""
 
 
 @dataclass(frozen=True)
@@ -137,11 +140,15 @@ def run_phases(
         enrolled_each=enrolled_each,
         slots_per_stratum=slots_per_stratum,
         hasher_time_cost=hasher_time_cost,
+        issue_tokens=True,
     )
     server = Server(database_url, log, workers=workers)
-    with server:
+    try:
+        server.start(timeout=SERVER_START_SECONDS)
         group = server.process.pid if server.process is not None else None
         runs = drive(server.port, prepared, clients, phases, processes=processes, server_group=group)
+    finally:
+        server.close()
     audit = None
     if verify_audit:
         audit = CliRunner().invoke(app, ["audit", "verify", "--db", database_url]).exit_code == 0

@@ -1,5 +1,7 @@
 """A trial database ready for load: accounts, a recruiting Phase 2 with a large sealed list, and participants
-already randomized (for CRF saves and dosing) or enrolled (for randomization), all through the use cases.
+already randomized (for CRF saves and dosing) or enrolled (for randomization), all through the use cases;
+on request an API token for every coordinator, so that a load run need not spend its server's CPU on logins
+before it starts.
 
 Phase 2 is stored directly, as an administration script would do after the MTD was declared (the whole Phase 1
 path is covered by the API and integration tests); everything after that goes through the services, so the
@@ -22,6 +24,7 @@ from mexards.domain.role import Actor, Role
 from mexards.domain.trial import Trial, TrialPhase, TrialStatus
 from mexards.protocol.catalog import builtin_protocol, example_patients
 from mexards.services import account, allocation, participant
+from mexards.services.account import SessionKind
 
 PROTOCOL_ID = "NCT04602104"
 PASSWORD = "Load-Test-Passphrase-42"
@@ -53,6 +56,8 @@ class PreparedTrial:
     """Coordinator -> participants enrolled, not yet randomized."""
     pharmacist: str = "pharm1"
     monitor: str = "mon1"
+    tokens: dict[str, str] = field(default_factory=dict)
+    """Coordinator -> API token (bearer), when the preparation logged them in."""
 
 
 def prepare_trial(
@@ -64,8 +69,10 @@ def prepare_trial(
     slots_per_stratum: int = 2000,
     seed: int = 20251125,
     hasher_time_cost: int = 3,
+    issue_tokens: bool = False,
 ) -> PreparedTrial:
-    """Fill an empty database (schema created here) with a Phase 2 trial and its people."""
+    """Fill an empty database (schema created here) with a Phase 2 trial and its people; ``issue_tokens``: log
+    every coordinator in (the login use case, audited like any other) and keep their API tokens."""
     settings = Settings(environment="test", database_url=database_url)
     container = build_container(settings, hasher=Argon2PasswordHasher(time_cost=hasher_time_cost))
     protocol = builtin_protocol(PROTOCOL_ID)
@@ -130,6 +137,12 @@ def prepare_trial(
                     prepared.randomized[user_id].append(pid.value)
                 else:
                     prepared.enrolled[user_id].append(pid.value)
+        if issue_tokens:
+            for user_id in prepared.coordinators:
+                issued = account.login(
+                    container.account_unit_of_work(), container.hasher, user_id, PASSWORD, SessionKind.API
+                )
+                prepared.tokens[user_id] = issued.token
     finally:
         container.close()
     return prepared

@@ -138,6 +138,11 @@ class VirtualUser:
         return reply
 
     def login(self) -> None:
+        """Log in before the first phase (set-up), unless the preparation issued a token already."""
+        token = self.prepared.tokens.get(self.coordinator)
+        if token is not None:
+            self.client.token = token
+            return
         reply = self.record("login", lambda: self.client.login(self.coordinator, self.prepared.password))
         if reply is None or not reply.ok:
             status = "no answer" if reply is None else f"HTTP {reply.status}: {reply.body}"
@@ -280,9 +285,10 @@ def run_users(
     ready: Any,
     seed: int,
 ) -> list[ProcessPhase]:
-    """One client process: its users log in (set-up, not measured), then for each phase wait at ``ready`` (a
-    barrier shared by every client process and the driver) and work, a thread per user; a last wait at
-    ``ready`` marks the end of the last phase. ``users`` is the number of users in all processes."""
+    """One client process: its users log in or take the tokens the preparation issued (set-up, not measured),
+    then for each phase wait at ``ready`` (a barrier shared by every client process and the driver) and work, a
+    thread per user; a last wait at ``ready`` marks the end of the last phase. ``users`` is the number of users
+    in all processes."""
     try:
         group = [
             VirtualUser(port, prepared, c, n, seed * 10_000 + n)
