@@ -195,3 +195,20 @@ def test_account_changes_and_logins_leave_the_audit_trail_intact(fresh: Session)
         assert bootstrap.audit_problems(database) == []
     finally:
         database.dispose()
+
+
+def test_one_user_id_tried_from_many_addresses_is_throttled(fresh: Session) -> None:
+    """Spreading guesses for one account over many workstations does not escape the throttle (OWASP
+    Authentication Cheat Sheet: limit attempts per account as well as per source)."""
+    from fastapi.testclient import TestClient
+
+    fresh.container.throttle = LoginThrottle(attempts=3, window_seconds=60)
+    app = fresh.client.app
+    statuses = []
+    for n in range(4):
+        with TestClient(app, client=(f"10.0.0.{n + 1}", 50000)) as client:
+            body = {"user_id": "mon1", "password": "Wrong-Horse-00!"}
+            statuses.append(client.post("/api/auth/token", json=body).status_code)
+    assert statuses == [401, 401, 401, 429]
+    with TestClient(app, client=("10.0.0.9", 50000)) as client:
+        assert client.post("/api/auth/token", json={"user_id": "stat1", "password": PASSWORD}).status_code == 200

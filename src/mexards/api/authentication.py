@@ -1,5 +1,5 @@
 """Logging in and out of the API: bearer tokens (``POST /api/auth/token``), the caller's own account and
-password. Token requests are throttled per client address; accounts lock after repeated failures."""
+password. Token requests are throttled per client address and per user id; accounts lock after repeated failures."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ class PasswordChange(BaseModel):
 
 @router.post("/token", response_model=TokenRead, summary="Log in: exchange user id and password for a token")
 def issue_token(body: TokenRequest, container: ContainerDep, client: ClientDep) -> TokenRead:
-    container.throttle.check(client)
+    container.throttle.check(client, body.user_id)
     issued = account.login(
         container.account_unit_of_work(),
         container.hasher,

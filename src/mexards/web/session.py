@@ -5,7 +5,7 @@
 - Every POST carries the session's CSRF token (synchronizer token pattern: a hidden ``csrf_token`` field, or
 the
   ``X-CSRF-Token`` header that HTMX sends from ``hx-headers``); the login form uses a double-submit cookie.
-- Logins are throttled per client address and accounts lock after repeated failures.
+- Logins are throttled per client address and per user id, and accounts lock after repeated failures.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ def login(
         raise PermissionDeniedError("the login form has expired: reload the page and try again")
     client = client_address(request)
     try:
-        container.throttle.check(client)
+        container.throttle.check(client, user_id)
         issued = account.login(
             container.account_unit_of_work(),
             container.hasher,
