@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.load", description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=positive(int), default=50)
     parser.add_argument(
-        "--workers", type=positive(int), default=2, help="uvicorn worker processes (1: mexards serve)"
+        "--workers", type=positive(int), default=2, help="worker processes of mexards serve --workers"
     )
     parser.add_argument("--seconds", type=positive(float), default=60.0)
     parser.add_argument(
