@@ -1,5 +1,6 @@
 """Load benchmark (``python -m benchmarks load``): ``mexards serve`` under 50 virtual users on SQLite and
-PostgreSQL, three scenarios; see ``benchmarks/load/__main__.py`` (``python -m benchmarks.load --help``)."""
+PostgreSQL, three scenarios, as a closed loop (capacity) and open loop at 300 requests/s (latency at the
+issue's target rate); see ``benchmarks/load/__main__.py`` (``python -m benchmarks.load --help``)."""
 
 from __future__ import annotations
 
@@ -7,4 +8,4 @@ from benchmarks.load.__main__ import main as load_main
 
 
 def main() -> None:
-    load_main([])
+    load_main(["--rate", "0,300"])
