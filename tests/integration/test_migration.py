@@ -34,3 +34,15 @@ def test_the_migrated_audit_table_is_append_only(db_url: str) -> None:
     with pytest.raises(DBAPIError), engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_log"))
     engine.dispose()
+
+
+def test_a_postgresql_connection_attempt_has_a_time_limit(db_url: str) -> None:
+    """A database host that drops packets must not hold a request until the operating system gives up."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name != "postgresql":
+                pytest.skip("SQLite opens a local file")
+            assert conn.connection.driver_connection.info.get_parameters()["connect_timeout"] == "10"
+    finally:
+        engine.dispose()

@@ -16,7 +16,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     SQLite gets WAL journaling, ``synchronous=FULL`` (an acknowledged commit survives a crash), foreign keys, a
     busy timeout, and ``BEGIN IMMEDIATE`` for every transaction so that concurrent writers queue instead of
-    failing on lock upgrade. PostgreSQL connections are checked before use.
+    failing on lock upgrade. PostgreSQL connections are checked before use, and a connection attempt gives up
+    after ``connect_timeout`` seconds (a host that drops packets would otherwise hold a request for minutes).
     """
     if is_sqlite(url):
         engine = create_engine(
@@ -40,4 +41,5 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
+    connect_args = {"connect_timeout": 10, **kwargs.pop("connect_args", {})}
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args, **kwargs)
