@@ -15,7 +15,6 @@ from mexards.api.participant import DoseLevelRead
 from mexards.domain.cohort import Cohort, DLTAdjudication
 from mexards.domain.dose import DoseLevel
 from mexards.domain.identifier import ParticipantId
-from mexards.dosefinding.table import BOINTable, decision_table
 from mexards.protocol.model import Protocol
 from mexards.services import escalation, read_model
 
@@ -116,6 +115,8 @@ def level_read(level: DoseLevel | None) -> DoseLevelRead | None:
 
 def design_table(protocol: Protocol) -> DecisionTableRead:
     """The protocol design's decision table (:func:`mexards.dosefinding.table.decision_table`), as text."""
+    from mexards.dosefinding.table import BOINTable, decision_table  # scipy on first use, not at start-up
+
     phase1 = escalation.phase1_of(protocol)
     cohorts = max(1, phase1.max_sample_size // phase1.cohort_size)
     table = decision_table(escalation.phase1_design(protocol), cohorts, phase1.cohort_size)

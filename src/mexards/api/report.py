@@ -30,7 +30,6 @@ from mexards.api.deps import ActorDep, ContainerDep, ProtocolDep, UoWDep
 from mexards.api.errors import PROBLEM_RESPONSES
 from mexards.api.participant import participant_read
 from mexards.domain.role import Actor
-from mexards.reporting.result_table import analyse
 from mexards.services import read_model, results
 from mexards.services.export import record_export, require_export
 from mexards.services.policy import Action, sees_arms, sees_unblinded_aggregates
@@ -140,6 +139,8 @@ def consort_read(counts: read_model.ConsortCounts, actor: Actor) -> ConsortRead 
     summary="Result tables by treatment group (DSMB closed session; unblinded roles after database lock)",
 )
 def results_by_arm(actor: ActorDep, uow: UoWDep, protocol: ProtocolDep) -> ResultsByArmRead:
+    from mexards.reporting.result_table import analyse  # scipy (mexards.analysis) on first use, not at start-up
+
     require_export(actor, Action.READ_SAFETY)
     dataset = results.analysis_dataset(uow, actor, protocol, by_arm=True)
     analysed = analyse(dataset)

@@ -2,24 +2,75 @@
 
 Every design has ``num_doses``, ``name`` and ``fit(outcomes) -> Decision``; doses are 1-based. See
 ``docs/dosefinding.md``.
+
+The public names load on first use (PEP 562): the outcome vocabulary (``Cohort``, ``Decision``) does not load scipy.
 """
 
-from mexards.dosefinding.boin import BOIN, BOINBoundaries, boin_boundaries, boin_lambdas, select_mtd
-from mexards.dosefinding.catalog import DESIGN_NAMES, DesignOptions, build_design
-from mexards.dosefinding.crm import CRM, CRMPosterior, crm_mtd, crm_posterior, getprior
-from mexards.dosefinding.design import Decision, Design
-from mexards.dosefinding.modifier import DontSkipDoses, StopAtN, StopWhenTooToxic
-from mexards.dosefinding.outcome import Cohort, counts, format_outcomes, parse_outcomes
-from mexards.dosefinding.table import (
-    BOINTable,
-    DosePath,
-    RuleRow,
-    boin_table,
-    decision_table,
-    dose_paths,
-    three_plus_three_table,
-)
-from mexards.dosefinding.three_plus_three import ThreePlusThree
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mexards.dosefinding.boin import BOIN, BOINBoundaries, boin_boundaries, boin_lambdas, select_mtd
+    from mexards.dosefinding.catalog import DESIGN_NAMES, DesignOptions, build_design
+    from mexards.dosefinding.crm import CRM, CRMPosterior, crm_mtd, crm_posterior, getprior
+    from mexards.dosefinding.design import Decision, Design
+    from mexards.dosefinding.modifier import DontSkipDoses, StopAtN, StopWhenTooToxic
+    from mexards.dosefinding.outcome import Cohort, counts, format_outcomes, parse_outcomes
+    from mexards.dosefinding.table import (
+        BOINTable,
+        DosePath,
+        RuleRow,
+        boin_table,
+        decision_table,
+        dose_paths,
+        three_plus_three_table,
+    )
+    from mexards.dosefinding.three_plus_three import ThreePlusThree
+
+_HOME = {
+    "BOIN": "boin",
+    "BOINBoundaries": "boin",
+    "boin_boundaries": "boin",
+    "boin_lambdas": "boin",
+    "select_mtd": "boin",
+    "DESIGN_NAMES": "catalog",
+    "DesignOptions": "catalog",
+    "build_design": "catalog",
+    "CRM": "crm",
+    "CRMPosterior": "crm",
+    "crm_mtd": "crm",
+    "crm_posterior": "crm",
+    "getprior": "crm",
+    "Decision": "design",
+    "Design": "design",
+    "DontSkipDoses": "modifier",
+    "StopAtN": "modifier",
+    "StopWhenTooToxic": "modifier",
+    "Cohort": "outcome",
+    "counts": "outcome",
+    "format_outcomes": "outcome",
+    "parse_outcomes": "outcome",
+    "BOINTable": "table",
+    "DosePath": "table",
+    "RuleRow": "table",
+    "boin_table": "table",
+    "decision_table": "table",
+    "dose_paths": "table",
+    "three_plus_three_table": "table",
+    "ThreePlusThree": "three_plus_three",
+}
+"""The submodule that defines each public name."""
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name's submodule on first use (PEP 562), so that importing the package stays cheap."""
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "BOIN",

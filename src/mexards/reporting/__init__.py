@@ -16,18 +16,68 @@ Clinical data from the services read model ``clinical_records`` (``docs/exports.
 (:mod:`mexards.reporting.odm_clinical`), SDTM DM, DS, EX, AE, VS, LB, SV (:mod:`mexards.reporting.sdtm_subject`,
 :mod:`~mexards.reporting.sdtm_event`, :mod:`~mexards.reporting.sdtm_finding`), FHIR ResearchSubject and Patient
 (:mod:`mexards.reporting.fhir_subject`); the page's released results (:func:`mexards.reporting.page.posted_results`).
+
+The public names load on first use (PEP 562): importing one submodule does not load pandas, scipy or the
+templates.
 """
 
-from mexards.reporting.conformance import Finding, check_datasets, ensure_conformant
-from mexards.reporting.dataset import Dataset, Variable
-from mexards.reporting.fhir import ensure_valid_fhir, fhir_bundle, fhir_errors
-from mexards.reporting.odm import ensure_valid_odm, odm_document, odm_errors
-from mexards.reporting.page import ResultsTable, StudyResults, render_study_page
-from mexards.reporting.registry import ensure_valid_registry, registry_errors, registry_protocol_section
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Loaded now (it is light): the function ``similarity`` must win over its submodule of the same name, which a lazy
+# name would not (importing a submodule binds its name on the package).
 from mexards.reporting.similarity import MatchReason, RelatedTrial, related_trials, similarity
-from mexards.reporting.transport import read_xpt, write_datasets
-from mexards.reporting.trial_design import trial_design_datasets
-from mexards.reporting.writer import write_fhir, write_odm, write_page, write_registry, write_sdtm
+
+if TYPE_CHECKING:
+    from mexards.reporting.conformance import Finding, check_datasets, ensure_conformant
+    from mexards.reporting.dataset import Dataset, Variable
+    from mexards.reporting.fhir import ensure_valid_fhir, fhir_bundle, fhir_errors
+    from mexards.reporting.odm import ensure_valid_odm, odm_document, odm_errors
+    from mexards.reporting.page import ResultsTable, StudyResults, render_study_page
+    from mexards.reporting.registry import ensure_valid_registry, registry_errors, registry_protocol_section
+    from mexards.reporting.transport import read_xpt, write_datasets
+    from mexards.reporting.trial_design import trial_design_datasets
+    from mexards.reporting.writer import write_fhir, write_odm, write_page, write_registry, write_sdtm
+
+_HOME = {
+    "Finding": "conformance",
+    "check_datasets": "conformance",
+    "ensure_conformant": "conformance",
+    "Dataset": "dataset",
+    "Variable": "dataset",
+    "ensure_valid_fhir": "fhir",
+    "fhir_bundle": "fhir",
+    "fhir_errors": "fhir",
+    "ensure_valid_odm": "odm",
+    "odm_document": "odm",
+    "odm_errors": "odm",
+    "ResultsTable": "page",
+    "StudyResults": "page",
+    "render_study_page": "page",
+    "ensure_valid_registry": "registry",
+    "registry_errors": "registry",
+    "registry_protocol_section": "registry",
+    "read_xpt": "transport",
+    "write_datasets": "transport",
+    "trial_design_datasets": "trial_design",
+    "write_fhir": "writer",
+    "write_odm": "writer",
+    "write_page": "writer",
+    "write_registry": "writer",
+    "write_sdtm": "writer",
+}
+"""The submodule that defines each public name."""
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name's submodule on first use (PEP 562), so that importing the package stays cheap."""
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
 
 __all__ = [
     "Dataset",

@@ -32,7 +32,7 @@ from mexards.domain.role import Actor
 from mexards.domain.trial import TrialPhase
 from mexards.domain.validation import required_text
 from mexards.dosefinding import Cohort as Outcome
-from mexards.dosefinding import Decision, Design, DesignOptions, build_design
+from mexards.dosefinding import Decision, Design
 from mexards.protocol.model import Phase1, Protocol
 from mexards.services.event import DoseDecisionRecorded
 from mexards.services.operation import (
@@ -67,7 +67,11 @@ def _number(value: object) -> float:
 
 
 def phase1_design(protocol: Protocol) -> Design:
-    """The protocol's dose-finding design, stopped at the protocol's maximum sample size."""
+    """The protocol's dose-finding design, stopped at the protocol's maximum sample size.
+
+    The designs (and scipy behind them) are imported here, on first use, not when the services load."""
+    from mexards.dosefinding.catalog import DesignOptions, build_design
+
     phase1 = phase1_of(protocol)
     spec = phase1.design
     parameters = spec.parameters

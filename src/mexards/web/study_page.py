@@ -13,13 +13,16 @@ import base64
 import hashlib
 import html
 import re
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from mexards.api.deps import ContainerDep
 from mexards.protocol.catalog import builtin_protocol, list_builtin_protocols
-from mexards.reporting.page import StudyResults, posted_results, render_study_page
+
+if TYPE_CHECKING:
+    from mexards.reporting.page import StudyResults
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,6 +52,8 @@ def study_index() -> HTMLResponse:
 
 @router.get("/study/{registry_id}")
 def study(registry_id: str, container: ContainerDep) -> HTMLResponse:
+    from mexards.reporting.page import posted_results, render_study_page  # on first use, not at start-up
+
     protocol = builtin_protocol(registry_id)
     results: StudyResults | None = posted_results(container.unit_of_work(), protocol)
     candidates = [builtin_protocol(other) for other in list_builtin_protocols()]
