@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from mexards.cli.failure import reported_errors
-from mexards.dosefinding import (
-    BOINTable,
-    Decision,
-    DesignOptions,
-    DosePath,
-    RuleRow,
-    build_design,
-    decision_table,
-    format_outcomes,
-    parse_outcomes,
-)
-from mexards.dosefinding.catalog import skeleton_option
+from mexards.cli.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from mexards.dosefinding import BOINTable, Decision, DesignOptions, DosePath, RuleRow
+
+dosefinding = lazy_module("mexards.dosefinding")  # the designs need scipy: loaded when a command runs
+catalog = lazy_module("mexards.dosefinding.catalog")
 
 DESIGN_HELP = "boin, crm, 3+3 (no de-escalation) or 3+3-deescalate (Korn et al. 1994 variant)"
 
@@ -48,8 +44,8 @@ def _options(
     stop_confidence: float | None,
     stop_dose: str,
 ) -> DesignOptions:
-    parsed = skeleton_option(skeleton)
-    return DesignOptions(
+    parsed = catalog.skeleton_option(skeleton)
+    return dosefinding.DesignOptions(
         design=design,
         target=target,
         num_doses=doses,
@@ -107,19 +103,19 @@ def escalate(
             stop_confidence,
             stop_dose,
         )
-        built = build_design(options)
-        cohorts = parse_outcomes(outcomes, built.num_doses)
+        built = dosefinding.build_design(options)
+        cohorts = dosefinding.parse_outcomes(outcomes, built.num_doses)
         decision = built.fit(cohorts)
     if as_json:
         data = {
             "design": built.name,
-            "outcomes": format_outcomes(cohorts),
+            "outcomes": dosefinding.format_outcomes(cohorts),
             "cohort_size": cohort_size,
             **decision.as_dict(),
         }
         typer.echo(json.dumps(data, indent=2))
         return
-    _print_decision(built.name, format_outcomes(cohorts), decision, cohort_size)
+    _print_decision(built.name, dosefinding.format_outcomes(cohorts), decision, cohort_size)
 
 
 def _print_decision(name: str, outcomes: str, decision: Decision, cohort_size: int) -> None:
@@ -166,11 +162,11 @@ def table(
         options = _options(
             design, target, num_doses, skeleton, halfwidth, nu, model, extrasafe, None, False, None, None, "1"
         )
-        built = build_design(options)
-        result = decision_table(built, cohorts, cohort_size)
-    if isinstance(result, BOINTable):
+        built = dosefinding.build_design(options)
+        result = dosefinding.decision_table(built, cohorts, cohort_size)
+    if isinstance(result, dosefinding.BOINTable):
         _print_boin(result, full, as_json)
-    elif isinstance(result, DosePath):
+    elif isinstance(result, dosefinding.DosePath):
         _print_paths(built.name, result, as_json)
     else:
         _print_rules(built.name, result, as_json)

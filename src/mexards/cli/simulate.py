@@ -23,10 +23,10 @@ from rich.table import Table
 from mexards.cli.failure import reported_errors
 from mexards.cli.lazy import lazy_module
 from mexards.domain.errors import ValidationError
-from mexards.dosefinding.catalog import DESIGN_NAMES, DesignOptions, build_design, skeleton_option
-from mexards.dosefinding.design import Design
+from mexards.dosefinding.design import DESIGN_NAMES, Design
 
 simulation = lazy_module("mexards.simulation")
+catalog = lazy_module("mexards.dosefinding.catalog")  # the designs need scipy: loaded when a command runs
 simulate_app = typer.Typer(
     help="Simulate designs: dose-finding operating characteristics (exact or Monte Carlo).",
     invoke_without_command=True,
@@ -205,11 +205,11 @@ def simulate_dose(
             raise ValidationError("plot", "must end in .png, .svg or .pdf", str(plot))
         arms: list[tuple[Design, simulation.DoseFindingScenario]] = []
         for name in names:
-            options = DesignOptions(
+            options = catalog.DesignOptions(
                 design=name,
                 target=target,
                 num_doses=len(probabilities),
-                skeleton=None if (parsed := skeleton_option(skeleton)) is None else tuple(parsed),
+                skeleton=None if (parsed := catalog.skeleton_option(skeleton)) is None else tuple(parsed),
                 halfwidth=halfwidth,
                 nu=nu,
                 model=model,
@@ -229,9 +229,8 @@ def simulate_dose(
                 stop_confidence=stop_confidence,
                 stop_dose=stop_dose,
             )
-            arms.append(
-                (build_design(options), _scenario(name, probabilities, cohort_size, cohorts, target, start_dose))
-            )
+            scenario = _scenario(name, probabilities, cohort_size, cohorts, target, start_dose)
+            arms.append((catalog.build_design(options), scenario))
         if exact:
             results = [simulation.exact_operating_characteristics(d, s) for d, s in arms]
         else:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mexards.dosefinding.boin import BOIN, BOINBoundaries, boin_boundaries, boin_lambdas, select_mtd
-    from mexards.dosefinding.catalog import DESIGN_NAMES, DesignOptions, build_design
+    from mexards.dosefinding.catalog import DesignOptions, build_design
     from mexards.dosefinding.crm import CRM, CRMPosterior, crm_mtd, crm_posterior, getprior
-    from mexards.dosefinding.design import Decision, Design
+    from mexards.dosefinding.design import DESIGN_NAMES, Decision, Design
     from mexards.dosefinding.modifier import DontSkipDoses, StopAtN, StopWhenTooToxic
     from mexards.dosefinding.outcome import Cohort, counts, format_outcomes, parse_outcomes
     from mexards.dosefinding.table import (
@@ -35,7 +35,7 @@ _HOME = {
     "boin_boundaries": "boin",
     "boin_lambdas": "boin",
     "select_mtd": "boin",
-    "DESIGN_NAMES": "catalog",
+    "DESIGN_NAMES": "design",
     "DesignOptions": "catalog",
     "build_design": "catalog",
     "CRM": "crm",

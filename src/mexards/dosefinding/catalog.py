@@ -15,11 +15,9 @@ from typing import Literal
 from mexards.domain.errors import ValidationError
 from mexards.dosefinding.boin import BOIN
 from mexards.dosefinding.crm import CRM, Model, check_model, getprior
-from mexards.dosefinding.design import Design
+from mexards.dosefinding.design import DESIGN_NAMES, Design
 from mexards.dosefinding.modifier import DontSkipDoses, StopAtN, StopWhenTooToxic
 from mexards.dosefinding.three_plus_three import ThreePlusThree
-
-DESIGN_NAMES: tuple[str, ...] = ("boin", "crm", "3+3", "3+3-deescalate")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,9 @@ from typing import Protocol, runtime_checkable
 
 from mexards.dosefinding.outcome import Cohort
 
+DESIGN_NAMES: tuple[str, ...] = ("boin", "crm", "3+3", "3+3-deescalate")
+"""The designs :func:`mexards.dosefinding.catalog.build_design` builds by name."""
+
 
 @dataclass(frozen=True)
 class Decision:
