@@ -36,7 +36,7 @@ def test_the_migrated_audit_table_is_append_only(db_url: str) -> None:
     engine.dispose()
 
 
-def test_a_postgresql_connection_attempt_has_a_time_limit(db_url: str) -> None:
+def test_a_database_server_connection_attempt_has_a_time_limit(db_url: str) -> None:
     """A database host that drops packets must not hold a request until the operating system gives up."""
     engine = make_engine(db_url)
     try:
