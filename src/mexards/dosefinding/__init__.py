@@ -8,8 +8,9 @@ The public names load on first use (PEP 562): the outcome vocabulary (``Cohort``
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mexards.lazy import lazy_names
 
 if TYPE_CHECKING:
     from mexards.dosefinding.boin import BOIN, BOINBoundaries, boin_boundaries, boin_lambdas, select_mtd
@@ -64,12 +65,7 @@ _HOME = {
 """The submodule that defines each public name."""
 
 
-def __getattr__(name: str) -> Any:
-    """Load a public name's submodule on first use (PEP 562), so that importing the package stays cheap."""
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+__getattr__ = lazy_names(__name__, _HOME)
 
 
 __all__ = [

@@ -12,8 +12,9 @@ See ``docs/simulation.md``.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mexards.lazy import lazy_names
 
 if TYPE_CHECKING:
     from mexards.simulation.exact import exact_operating_characteristics
@@ -39,12 +40,7 @@ _HOME = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Load the public names on first use, so that importing one submodule does not load the whole engine."""
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module 'mexards.simulation' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"mexards.simulation.{home}"), name)
+__getattr__ = lazy_names(__name__, _HOME)
 
 
 __all__ = [
