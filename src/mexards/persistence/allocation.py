@@ -12,7 +12,7 @@ chain's lock is taken only at commit, last, so the two never deadlock); the next
 stratum waits and then sees the slot just used. On SQLite every transaction is
 ``BEGIN IMMEDIATE`` (one writer at a time), which serializes allocations already.
 
-Cheap reads for the services' seal check (:class:`mexards.services.allocation.SealedListStore`):
+Cheap reads for the services' seal check (``find_seal``, ``used_count`` of the port):
 :meth:`SqlAllocationRepository.find_seal` reads the header's id and seal only, and
 :meth:`SqlAllocationRepository.used_count` counts a stratum's used slots, so that an allocation in a process that
 has already verified the list reads no other slot than the one it hands out.

@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import threading
-import typing
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -58,7 +57,7 @@ from mexards.services.operation import (
     record,
 )
 from mexards.services.policy import Action, require, require_unblinded
-from mexards.services.port import UnitOfWork
+from mexards.services.port import AllocationRepository, UnitOfWork
 from mexards.services.record import SealedList, SlotUse
 
 
@@ -145,17 +144,6 @@ class ListSeal:
 SEAL_BROKEN = "the allocation list does not match its recorded seal; randomization stopped"
 
 
-@typing.runtime_checkable
-class SealedListStore(typing.Protocol):
-    """What an allocation repository may offer beyond the port so that an allocation need not re-read the
-    whole list: the stored header's (list id, seal) and the number of used slots of a stratum, one small
-    query each. A repository without them (a test fake) gets the full re-read and re-hash every time."""
-
-    def find_seal(self) -> tuple[str, str] | None: ...
-
-    def used_count(self, stratum: str) -> int: ...
-
-
 class VerifiedLists:
     """Sealed lists this process has re-read in full and found to hash to their seal, by (list id, seal).
 
@@ -222,12 +210,8 @@ def stored_seal(uow: UnitOfWork, actor: Actor) -> ListSeal | None:
     """The stored list's id and seal (None before it is generated), read without its slots where the
     repository allows; for a cheap health check (read only)."""
     with operation(uow, actor, Action.VERIFY_ALLOCATION_LIST) as u:
-        repository = u.allocation
-        if isinstance(repository, SealedListStore):
-            found = repository.find_seal()
-            return None if found is None else ListSeal(*found)
-        sealed = repository.find_list()
-        return None if sealed is None else ListSeal(sealed.list_id, sealed.sha256)
+        found = u.allocation.find_seal()
+        return None if found is None else ListSeal(*found)
 
 
 def seal_verified(seal: ListSeal) -> bool:
@@ -238,15 +222,13 @@ def seal_verified(seal: ListSeal) -> bool:
 def _verified_list(u: UnitOfWork) -> tuple[AllocationList, ListSeal]:
     """The stored list, verified against its seal: from :data:`VERIFIED_LISTS` when the stored header names
     a list verified before, else re-read in full and re-hashed (ConflictError if it does not match)."""
-    repository = u.allocation
-    if isinstance(repository, SealedListStore):
-        found = repository.find_seal()
-        if found is None:
-            raise ConflictError("no allocation list has been generated")
-        cached = VERIFIED_LISTS.get(ListSeal(*found))
-        if cached is not None:
-            return cached, ListSeal(*found)
-    sealed = repository.find_list()
+    found = u.allocation.find_seal()
+    if found is None:
+        raise ConflictError("no allocation list has been generated")
+    cached = VERIFIED_LISTS.get(ListSeal(*found))
+    if cached is not None:
+        return cached, ListSeal(*found)
+    sealed = u.allocation.find_list()
     if sealed is None:
         raise ConflictError("no allocation list has been generated")
     seal = ListSeal(sealed.list_id, sealed.sha256)
@@ -258,7 +240,8 @@ def _verified_list(u: UnitOfWork) -> tuple[AllocationList, ListSeal]:
 
 
 def _check_slot(
-    repository: SealedListStore, allocation_list: AllocationList, seal: ListSeal, stratum: str, slot: AllocationSlot
+    repository: AllocationRepository, allocation_list: AllocationList, seal: ListSeal, stratum: str,
+    slot: AllocationSlot,
 ) -> None:
     """The stored slot about to be used must be the verified list's slot of that number (same arm, block
     and kit), and exactly the slots before it used (none deleted, skipped or inserted)."""
@@ -332,8 +315,7 @@ def randomize_participant(
         values = {name: values.get(name) for name in design.factor_names}
         key = design.stratum_for(values).key
         slot = u.allocation.next_free_slot(key)
-        if isinstance(u.allocation, SealedListStore):
-            _check_slot(u.allocation, allocation_list, seal, key, slot)
+        _check_slot(u.allocation, allocation_list, seal, key, slot)
         now = u.clock.now()
         u.allocation.use_slot(SlotUse(key, slot.sequence_number, slot.kit_code, participant_id, now, actor.user_id))
         event = participant.randomize(RandomizationRecord(key, slot.sequence_number, slot.kit_code, now))

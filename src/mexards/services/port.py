@@ -177,6 +177,14 @@ class AllocationRepository(Protocol):
         """The trial's sealed list (there is at most one), re-read from storage."""
         ...
 
+    def find_seal(self) -> tuple[str, str] | None:
+        """(list id, recorded SHA-256) of the stored list, without reading its slots."""
+        ...
+
+    def used_count(self, stratum: str) -> int:
+        """How many slots of ``stratum`` are used (call after :meth:`next_free_slot`, under its lock)."""
+        ...
+
     def next_free_slot(self, stratum: str) -> AllocationSlot:
         """The first unused slot of ``stratum`` in list order, locking the stratum until the unit of work
         ends (see the module docstring). Raises ``StratumExhaustedError`` when none is left."""

@@ -274,6 +274,13 @@ class _Allocation(_Table):
     def find_list(self) -> Any:
         return self._find("list")
 
+    def find_seal(self) -> tuple[str, str] | None:
+        sealed = self._find("list")
+        return None if sealed is None else (sealed.list_id, sealed.sha256)
+
+    def used_count(self, stratum: str) -> int:
+        return sum(1 for key in self._uses() if isinstance(key, tuple) and key[0] == stratum)
+
     def _uses(self) -> dict[Hashable, Any]:
         return {k: v for k, v in self._rows().items() if k != "list"}
 
