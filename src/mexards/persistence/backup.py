@@ -51,7 +51,7 @@ from mexards.persistence.engine import is_sqlite
 FORMAT = "mexards-backup/1"
 MANIFEST = "manifest.json"
 PAYLOADS = {"sqlite": "database.sqlite", "postgresql": "database.pgdump"}
-AUDIT_FUNCTION = "mexards_audit_append_only"
+AUDIT_FUNCTIONS = ("mexards_audit_append_only", "mexards_audit_chain")
 _CHUNK = 1 << 20
 
 
@@ -345,7 +345,7 @@ def _postgresql_restore(db: Database, payload: Path, manifest: BackupManifest, r
     source = manifest.source_schema or target
     hold = f"{source}_hold_{os.getpid()}"
     prelude = [f"DROP TABLE IF EXISTS {_ident(target)}.{_ident(name)} CASCADE;" for name in sorted(ours)]
-    prelude.append(f"DROP FUNCTION IF EXISTS {_ident(target)}.{AUDIT_FUNCTION}() CASCADE;")
+    prelude += [f"DROP FUNCTION IF EXISTS {_ident(target)}.{name}() CASCADE;" for name in AUDIT_FUNCTIONS]
     postlude: list[str] = []
     if source != target:
         if source in schemas:
