@@ -41,6 +41,11 @@ SERVER_START_SECONDS = 300.0
 which takes minutes rather than seconds on a machine other jobs keep busy)."""
 
 
+WARM_UP = Phase("crf", 3.0, 40.0)
+"""An unmeasured window before the first measured one (CRF saves at a gentle rate), so that the figures are
+those of a server in service rather than of its first requests (each worker's first statements, connections)."""
+
+
 @dataclass(frozen=True)
 class LoadResult:
     database: str
@@ -146,7 +151,8 @@ def run_phases(
     try:
         server.start(timeout=SERVER_START_SECONDS)
         group = server.process.pid if server.process is not None else None
-        runs = drive(server.port, prepared, clients, phases, processes=processes, server_group=group)
+        runs = drive(server.port, prepared, clients, [WARM_UP, *phases], processes=processes, server_group=group)
+        runs = runs[1:]
     finally:
         server.close()
     audit = None

@@ -65,3 +65,13 @@ def test_production_refuses_the_default_secret(
     result = runner.invoke(app, ["serve", "--db", str(tmp_path / "t.sqlite")])
     assert result.exit_code == 2
     assert "secret_key" in result.output and not served
+
+
+@pytest.mark.parametrize("threads", ["0", "many"])
+def test_a_worker_thread_count_that_is_not_a_positive_number_is_refused_naming_the_setting(
+    threads: str, served: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MEXARDS_WORKER_THREADS", threads)
+    result = runner.invoke(app, ["serve", "--db", str(tmp_path / "t.sqlite")])
+    assert result.exit_code == 2
+    assert "worker_threads" in result.output and not served

@@ -1,5 +1,8 @@
 """FastAPI dependencies: the container, the caller (bearer token), a unit of work, pagination.
 
+A dependency that does no I/O is ``async``: FastAPI runs a plain ``def`` dependency in a worker thread, a hand-off
+that costs more than the dependency itself. Those that talk to the database stay plain functions.
+
 Dependency aliases in the style of full-stack-fastapi-template ``backend/app/api/deps.py``: a route asks for
 ``ActorDep`` and gets the authenticated user's :class:`~mexards.domain.role.Actor` (role and sites), from
 which the services decide everything else (permissions, site scoping, blinding).
@@ -20,7 +23,7 @@ from mexards.services.account import AuthenticationError, Principal, SessionKind
 from mexards.services.port import UnitOfWork
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
@@ -44,14 +47,14 @@ def api_principal(
 PrincipalDep = Annotated[Principal, Depends(api_principal)]
 
 
-def api_actor(principal: PrincipalDep) -> Actor:
+async def api_actor(principal: PrincipalDep) -> Actor:
     return principal.actor
 
 
 ActorDep = Annotated[Actor, Depends(api_actor)]
 
 
-def unit_of_work(container: ContainerDep) -> UnitOfWork:
+async def unit_of_work(container: ContainerDep) -> UnitOfWork:
     return container.unit_of_work()
 
 
@@ -69,7 +72,11 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-ClientDep = Annotated[str, Depends(client_address)]
+async def _client(request: Request) -> str:
+    return client_address(request)
+
+
+ClientDep = Annotated[str, Depends(_client)]
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,7 @@ class Pagination:
     limit: int
 
 
-def pagination(
+async def pagination(
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="items to skip")] = 0,
     limit: Annotated[int, Query(ge=1, le=500, description="items per page")] = 50,
 ) -> Pagination:

@@ -64,7 +64,8 @@ def load_settings(db: str | None) -> Settings:
     except SettingsError as exc:
         for error in exc.errors():
             message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-            typer.echo(message if ":" in message else f"settings: {message}", err=True)
+            field = ".".join(str(part) for part in error.get("loc", ())) or "settings"
+            typer.echo(message if ":" in message else f"{field}: {message}", err=True)
         raise typer.Exit(EXIT_INVALID) from None
 
 

@@ -204,6 +204,7 @@ def _auth_session(row: SessionRow) -> AuthSession:
 class SqlSessionRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._loaded_users: list[UserRow] = []
 
     def find(self, token_sha256: str) -> AuthSession | None:
         """The session and, in the same query, its user (so the user look-up of every request that follows
@@ -213,7 +214,10 @@ class SqlSessionRepository:
             .join(UserRow, UserRow.user_id == SessionRow.user_id)
             .where(SessionRow.token_sha256 == token_sha256)
         ).first()
-        return None if found is None else _auth_session(found[0])
+        if found is None:
+            return None
+        self._loaded_users.append(found[1])  # the session's identity map holds rows weakly: keep the user loaded
+        return _auth_session(found[0])
 
     def add(self, session: AuthSession) -> None:
         row = SessionRow(token_sha256=session.token_sha256)

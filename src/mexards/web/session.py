@@ -49,7 +49,7 @@ def web_principal(request: Request, container: ContainerDep) -> Principal:
 WebPrincipal = Annotated[Principal, Depends(web_principal)]
 
 
-def web_actor(principal: WebPrincipal) -> Actor:
+async def web_actor(principal: WebPrincipal) -> Actor:
     return principal.actor
 
 
