@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///mexards.sqlite"
     secret_key: str = DEFAULT_SECRET
     admin_password: str | None = None
-    worker_threads: int = Field(8, ge=1, le=200)
+    worker_threads: Annotated[int, Field(ge=1, le=200)] = 8
     """Requests a server process handles at once (its thread pool; more wait in its queue). Python runs one
     thread at a time, so a few threads give the same throughput as many with less switching between them; enough
     remain for a slow request (a login's password hash, a report) not to hold up the others."""

@@ -169,6 +169,25 @@ def test_keys_are_unique_lookups_of_missing_records_fail_and_changes_need_an_act
     assert error.value.field == "actor"
 
 
+def test_a_look_up_sees_the_changes_its_unit_of_work_has_not_written_yet(db: Database) -> None:
+    """Look-ups read plain rows unless the unit of work holds rows of that kind: a change not yet written (an
+    update waits for its reason) is what a later look-up in the same unit of work returns."""
+    clock = SteppingClock()
+    phase2_trial(db, clock)
+    [pid] = enrolled_participants(db, clock, 1, ("MILD",))
+    with uow(db, clock) as u:
+        u.actor = COORDINATOR
+        participant = u.participants.get(pid)
+        participant.withdraw("moved abroad", clock.now())
+        u.participants.update(participant)
+        seen = u.participants.find(pid)
+        assert seen is not None and seen.state is participant.state
+        assert u.trial.find() is not None
+    with uow(db, clock) as u:
+        stored = u.participants.find(pid)
+        assert stored is not None and stored.state is not participant.state  # the first was not committed
+
+
 def test_the_sql_unit_of_work_provides_every_repository_method_of_the_port(db: Database) -> None:
     with uow(db, SteppingClock()) as u:
         for name, annotation in inspect.get_annotations(port.UnitOfWork).items():

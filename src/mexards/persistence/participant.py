@@ -185,8 +185,8 @@ def screening_from_row(row: ScreeningLogRow) -> ScreeningLogEntry:
 
 class SqlParticipantRepository(SqlRepository):
     def find(self, participant_id: ParticipantId) -> Participant | None:
-        row = self._row(ParticipantRow, participant_id.value)
-        return participant_from_row(row) if row is not None else None
+        rows = self._read(ParticipantRow, ParticipantRow.participant_id == participant_id.value)
+        return participant_from_row(rows[0]) if rows else None
 
     def get(self, participant_id: ParticipantId) -> Participant:
         return participant_from_row(

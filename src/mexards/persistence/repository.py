@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -59,3 +59,18 @@ class SqlRepository:
     def _rows(self, statement: Select[R]) -> list[R]:
         self._uow.flush_for_read()
         return list(self.session.scalars(statement))
+
+    def _holds(self, cls: type[Any]) -> bool:
+        """True if this unit of work has loaded or added a row of ``cls`` (its copy may differ from the stored one)."""
+        return any(isinstance(obj, cls) for obj in self.session.identity_map.values()) or any(
+            isinstance(obj, cls) for obj in self.session.new
+        )
+
+    def _read(self, cls: type[Any], *criteria: Any) -> list[Any]:
+        """The stored rows of ``cls`` meeting ``criteria``, for a look-up that only reads them: plain rows with the
+        same attributes, without the ORM's bookkeeping (a third of a request's CPU on the hot paths). If this unit
+        of work holds rows of ``cls``, they are read through it instead, so that its own changes are seen."""
+        if self._holds(cls):
+            return self._rows(select(cls).where(*criteria))
+        self._uow.flush_for_read()
+        return list(self.session.execute(select(cls.__table__).where(*criteria)))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, String, select
+from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mexards.domain.errors import ConflictError, NotFoundError
@@ -66,7 +66,7 @@ class SqlTrialRepository(SqlRepository):
     """The one trial of this database."""
 
     def find(self) -> Trial | None:
-        rows = self._rows(select(TrialRow).order_by(TrialRow.protocol_id))
+        rows = self._read(TrialRow)
         if len(rows) > 1:
             raise ConflictError("this database holds more than one trial")
         return trial_from_row(rows[0]) if rows else None

@@ -147,14 +147,11 @@ class SqlCRFRepository(SqlRepository):
         return crf_from_row(self._existing(CRFRecordRow, record_id, f"CRF record {record_id}"))
 
     def find(self, participant_id: ParticipantId, form_id: str, visit_code: str) -> CRFRecord | None:
-        rows = self._rows(
-            select(CRFRecordRow)
-            .where(
-                CRFRecordRow.participant_id == participant_id.value,
-                CRFRecordRow.form_id == form_id,
-                CRFRecordRow.visit_code == visit_code,
-            )
-            .order_by(CRFRecordRow.entered_at, CRFRecordRow.record_id)
+        rows = self._read(
+            CRFRecordRow,
+            CRFRecordRow.participant_id == participant_id.value,
+            CRFRecordRow.form_id == form_id,
+            CRFRecordRow.visit_code == visit_code,
         )
         return crf_from_row(rows[0]) if rows else None
 
