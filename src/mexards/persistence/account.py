@@ -20,8 +20,8 @@ import json
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
-from typing import Self
+from types import SimpleNamespace, TracebackType
+from typing import Self, cast
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, delete, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
@@ -204,20 +204,25 @@ def _auth_session(row: SessionRow) -> AuthSession:
 class SqlSessionRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._loaded_users: list[UserRow] = []
 
     def find(self, token_sha256: str) -> AuthSession | None:
-        """The session and, in the same query, its user (so the user look-up of every request that follows
-        is answered from this unit of work, not by a second round trip)."""
+        row = self._session.get(SessionRow, token_sha256)
+        return None if row is None else _auth_session(row)
+
+    def find_with_user(self, token_sha256: str) -> tuple[AuthSession, User] | None:
+        """The session and its user in one query of plain rows (every authenticated request asks this)."""
+        sessions, users = SessionRow.__table__, UserRow.__table__
         found = self._session.execute(
-            select(SessionRow, UserRow)
-            .join(UserRow, UserRow.user_id == SessionRow.user_id)
-            .where(SessionRow.token_sha256 == token_sha256)
+            select(sessions, users)
+            .join_from(sessions, users, users.c.user_id == sessions.c.user_id)
+            .where(sessions.c.token_sha256 == token_sha256)
         ).first()
         if found is None:
             return None
-        self._loaded_users.append(found[1])  # the session's identity map holds rows weakly: keep the user loaded
-        return _auth_session(found[0])
+        split = len(sessions.columns)
+        session_row = SimpleNamespace(**dict(zip(sessions.columns.keys(), found[:split], strict=True)))
+        user_row = SimpleNamespace(**dict(zip(users.columns.keys(), found[split:], strict=True)))
+        return _auth_session(cast(SessionRow, session_row)), _user(cast(UserRow, user_row))
 
     def add(self, session: AuthSession) -> None:
         row = SessionRow(token_sha256=session.token_sha256)

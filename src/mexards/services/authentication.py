@@ -155,15 +155,15 @@ def resolve_session(
         raise AuthenticationError("not logged in")
     with uow:
         uow.actor, uow.reason = SYSTEM_ACTOR, None
-        session = uow.sessions.find(token_digest(token))
-        if session is None or session.kind is not session_kind or session.revoked_at is not None:
+        found = uow.sessions.find_with_user(token_digest(token))
+        if found is None or found[0].kind is not session_kind or found[0].revoked_at is not None:
             raise AuthenticationError("not logged in")
+        session, user = found
         now = uow.clock.now()
         idle_limit = session.last_seen_at + timedelta(minutes=policy.web_idle_minutes)
         if now >= session.expires_at or (session_kind is SessionKind.WEB and now >= idle_limit):
             raise AuthenticationError("session expired: log in again")
-        user = uow.users.find(session.user_id)
-        if user is None or not user.active:
+        if not user.active:
             raise AuthenticationError("account deactivated")
         if now - session.last_seen_at >= _TOUCH_EVERY:
             session.last_seen_at = now
