@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -74,7 +74,8 @@ def _adverse_event(u: SqlUnitOfWork, n: int, clock: Clock) -> set[tuple[str, str
     if not participants:
         return set()
     pid = participants[n % len(participants)].participant_id
-    existing = [ae for ae in u.adverse_events.list(pid) if ae.resolved_at is None]
+    recorded = u.adverse_events.list(pid)
+    existing = [ae for ae in recorded if ae.resolved_at is None]
     at = clock.now()
     if existing:
         ae = existing[0]
@@ -82,7 +83,7 @@ def _adverse_event(u: SqlUnitOfWork, n: int, clock: Clock) -> set[tuple[str, str
         u.adverse_events.update(ae)
         u.reason = "resolution date entered from the source notes"
         return {("adverse_event", ae.adverse_event_id)}
-    key = f"AE-{pid.value}-{n}"
+    key = f"AE-{pid.value}-{len(recorded) + 1}"  # a new key even when an earlier step used the same n
     u.adverse_events.add(AdverseEvent(key, pid, "cough", 1, at, at, "unlikely", "expected"))
     return {("adverse_event", key)}
 
@@ -92,15 +93,16 @@ def _visit(u: SqlUnitOfWork, n: int, clock: Clock) -> set[tuple[str, str]]:
     if not participants:
         return set()
     pid = participants[n % len(participants)].participant_id
-    planned = [v for v in u.visits.list(pid) if v.status.value == "planned"]
+    visits = u.visits.list(pid)
+    planned = [v for v in visits if v.status.value == "planned"]
     if planned:
         visit = planned[0]
         at = clock.now()
         u.events.append(visit.record_done(at.date(), at.date() - timedelta(days=13), at))
         u.visits.update(visit)
         return {("visit", visit.visit_id)}
-    key = f"V-{pid.value}-{n}"
-    u.visits.add(Visit(key, pid, "D14", StudyDay(14), VisitWindow(1, 1)))
+    key = f"V-{pid.value}-{len(visits) + 1}"
+    u.visits.add(Visit(key, pid, f"D14-{len(visits) + 1}", StudyDay(14), VisitWindow(1, 1)))  # codes are unique
     return {("visit", key)}
 
 
@@ -117,6 +119,8 @@ def _audit(db: Database) -> list[tuple[str, str, str]]:
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
+@example([("screen", 0, True), ("adverse_event", 1, True), ("adverse_event", 1, True), ("adverse_event", 1, True)])
+@example([("screen", 0, True), ("visit", 1, True), ("visit", 1, True), ("visit", 1, True)])
 def test_every_committed_mutation_has_its_audit_entries_and_an_abandoned_one_leaves_nothing(
     plan: list[tuple[str, int, bool]],
 ) -> None:

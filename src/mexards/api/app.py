@@ -150,9 +150,11 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
                 _log.error("the stored allocation list does not match its seal: randomization is refused")
         anyio.to_thread.current_default_thread_limiter().total_tokens = chosen.settings.worker_threads
         await warm_up(_app)
-        gc.freeze()  # what start-up built stays: later full collections need not walk through it again
+        gc.collect()
+        gc.freeze()  # what start-up built stays: full collections need not walk through it on every pass
         yield
         chosen.close()
+        gc.unfreeze()  # collectable again once the application is gone (a test process starts many)
 
     app = FastAPI(
         title="mexards",
