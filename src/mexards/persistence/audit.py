@@ -19,7 +19,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, String, Text, event, func, insert, inspect, select, text
+from sqlalchemy import BigInteger, Integer, String, Text, event, func, insert, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from mexards import __version__
@@ -283,8 +283,8 @@ def append_entries(session: Session, entries: Iterable[tuple[str, str, str, dict
     """Add entries (action, entity, entity id, changes) to the chain as part of the session's transaction.
 
     They are queued with who, when and why as of now, and chained when the transaction commits
-    (:func:`write_pending`): the chain's lock is then held only for the few statements that append them,
-    not for the whole transaction. A rollback discards them with the data they describe.
+    (:func:`write_pending`; on PostgreSQL inside the database's own commit): the chain is held only while they
+    are appended, not for the whole transaction. A rollback discards them with the data they describe.
     """
     ctx = _context(session)
     recorded_at = canonical(ctx.now())
@@ -328,7 +328,7 @@ def write_pending(session: Session) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(insert(AuditPendingRow), [{**queued, **hash_template(queued)} for queued in queue])
         return
-    lock_audit_chain(conn)
+    # SQLite transactions are BEGIN IMMEDIATE: this one is the only writer, the head cannot move under it.
     head = conn.execute(select(AuditRow.seq, AuditRow.row_hash).order_by(AuditRow.seq.desc()).limit(1)).first()
     seq, prev = (head[0], head[1]) if head else (0, GENESIS_HASH)
     rows = []
@@ -349,14 +349,6 @@ def _discard_pending(session: Session, transaction: Any) -> None:
     """Entries still queued when the outermost transaction ends belong to a rollback: they go with it."""
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
-
-
-def lock_audit_chain(connection: Any) -> None:
-    """Serialize appends to the chain until the transaction ends (PostgreSQL advisory lock; SQLite transactions
-    are ``BEGIN IMMEDIATE`` and so already one writer at a time). Taking it twice is harmless. Appends happen
-    at commit, so whoever holds this lock waits for nothing else: take it last, never before another lock."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
 
 
 def record_event(session: Session, action: str, entity: str, entity_id: str, details: dict[str, Any]) -> None:

@@ -207,8 +207,8 @@ def verify_allocation_list(uow: UnitOfWork, actor: Actor) -> ListVerification:
 
 
 def stored_seal(uow: UnitOfWork, actor: Actor) -> ListSeal | None:
-    """The stored list's id and seal (None before it is generated), read without its slots where the
-    repository allows; for a cheap health check (read only)."""
+    """The stored list's id and seal (None before it is generated), read without its slots; for a cheap
+    health check (read only)."""
     with operation(uow, actor, Action.VERIFY_ALLOCATION_LIST) as u:
         found = u.allocation.find_seal()
         return None if found is None else ListSeal(*found)

@@ -2,8 +2,7 @@
 
 - The session token travels in an ``HttpOnly``, ``SameSite=Strict`` cookie (``Secure`` outside development);
   it expires after inactivity and at most a working day after login (:mod:`mexards.services.account`).
-- Every POST carries the session's CSRF token (synchronizer token pattern: a hidden ``csrf_token`` field, or
-the
+- Every POST carries the session's CSRF token (synchronizer token pattern: a hidden ``csrf_token`` field, or the
   ``X-CSRF-Token`` header that HTMX sends from ``hx-headers``); the login form uses a double-submit cookie.
 - Logins are throttled per client address and per user id, and accounts lock after repeated failures.
 """
