@@ -38,9 +38,12 @@ def database_url(url_or_path: str | None = None, settings: Settings | None = Non
     return f"sqlite:///{Path(url_or_path)}"
 
 
-def open_database(url_or_path: str | None = None, *, upgrade: bool = True) -> Database:
-    """Open a database, bringing its schema up to date unless told not to."""
-    db = Database(database_url(url_or_path))
+def open_database(
+    url_or_path: str | None = None, *, upgrade: bool = True, pool_size: int | None = None
+) -> Database:
+    """Open a database, bringing its schema up to date unless told not to; ``pool_size``: connections kept
+    open for reuse."""
+    db = Database(database_url(url_or_path), pool_size=pool_size)
     if upgrade:
         migration.upgrade(db.engine)
     return db

@@ -89,8 +89,10 @@ def build_container(
 ) -> Container:
     """Open the database of ``settings`` (schema brought up to date) and wire the application's services.
 
-    Without ``throttle``, login attempts are counted in the database (shared by every worker process)."""
-    database = bootstrap.open_database(settings.database_url)
+    Without ``throttle``, login attempts are counted in the database (shared by every worker process). The
+    connection pool keeps one connection per request thread and two more open: with fewer, the threads' requests
+    would open and close connections all the time (a new server process and its caches each)."""
+    database = bootstrap.open_database(settings.database_url, pool_size=settings.worker_threads + 2)
     chosen_clock = clock or SystemClock()
     return Container(
         settings=settings,

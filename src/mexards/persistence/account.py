@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace, TracebackType
 from typing import Self, cast
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, delete, insert, select, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, bindparam, delete, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from mexards.domain.identifier import SiteId, UserId
@@ -31,6 +31,7 @@ from mexards.domain.role import Actor, Role
 from mexards.persistence.audit import AuditContext, AuditRow, record_event
 from mexards.persistence.column_type import UTCDateTime
 from mexards.persistence.database import Database
+from mexards.persistence.repository import read_outside_transaction
 from mexards.persistence.rows import Base
 from mexards.services.account import (
     AccessEvent,
@@ -201,6 +202,17 @@ def _auth_session(row: SessionRow) -> AuthSession:
     )
 
 
+_SESSION_WITH_USER = (
+    select(
+        *(column.label(f"s_{column.key}") for column in SessionRow.__table__.columns),
+        *(column.label(f"u_{column.key}") for column in UserRow.__table__.columns),
+    )
+    .join_from(SessionRow.__table__, UserRow.__table__, UserRow.__table__.c.user_id == SessionRow.__table__.c.user_id)
+    .where(SessionRow.__table__.c.token_sha256 == bindparam("token"))
+)
+"""Built once: a statement's construction and cache key cost more than running it on a warm connection."""
+
+
 class SqlSessionRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -211,17 +223,12 @@ class SqlSessionRepository:
 
     def find_with_user(self, token_sha256: str) -> tuple[AuthSession, User] | None:
         """The session and its user in one query of plain rows (every authenticated request asks this)."""
-        sessions, users = SessionRow.__table__, UserRow.__table__
-        found = self._session.execute(
-            select(sessions, users)
-            .join_from(sessions, users, users.c.user_id == sessions.c.user_id)
-            .where(sessions.c.token_sha256 == token_sha256)
-        ).first()
-        if found is None:
+        rows = read_outside_transaction(self._session, _SESSION_WITH_USER, {"token": token_sha256})
+        if not rows:
             return None
-        split = len(sessions.columns)
-        session_row = SimpleNamespace(**dict(zip(sessions.columns.keys(), found[:split], strict=True)))
-        user_row = SimpleNamespace(**dict(zip(users.columns.keys(), found[split:], strict=True)))
+        found = rows[0]._mapping
+        session_row = SimpleNamespace(**{c.key: found[f"s_{c.key}"] for c in SessionRow.__table__.columns})
+        user_row = SimpleNamespace(**{c.key: found[f"u_{c.key}"] for c in UserRow.__table__.columns})
         return _auth_session(cast(SessionRow, session_row)), _user(cast(UserRow, user_row))
 
     def add(self, session: AuthSession) -> None:

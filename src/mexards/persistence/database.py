@@ -21,9 +21,11 @@ __all__ = ["Database", "SqlUnitOfWork"]
 class Database:
     """Everything that talks to one database URL. Sessions it makes audit every change automatically."""
 
-    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+    def __init__(self, url: str, *, engine: Engine | None = None, pool_size: int | None = None) -> None:
+        """``pool_size``: connections kept open for reuse (more are opened when needed, and closed after use);
+        the engine's default without it."""
         self.url = url
-        self.engine = engine or make_engine(url)
+        self.engine = engine or make_engine(url, **({} if pool_size is None else {"pool_size": pool_size}))
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         install_audit(self.sessions)
 

@@ -3,9 +3,10 @@ duplicate key as a ConflictError, and reads that see the changes already made in
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Executable, Row, Select, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -23,6 +24,20 @@ class Flusher(Protocol):
     def flush_for_read(self) -> None: ...
 
     def flush_inserts(self) -> None: ...
+
+
+def read_outside_transaction(
+    session: Session, statement: Executable, parameters: Mapping[str, Any] | None = None
+) -> Sequence[Row[Any]]:
+    """The rows of one read-only ``statement``. On PostgreSQL, before ``session`` has begun a transaction, it runs
+    alone in autocommit: one round trip instead of three (BEGIN, the statement, ROLLBACK), and a single statement
+    sees one consistent snapshot anyway. Otherwise it runs in the session's transaction, which then sees its own
+    changes (and SQLite's connections begin their transactions themselves)."""
+    bind = session.get_bind()
+    if session.in_transaction() or bind.dialect.name != "postgresql":
+        return session.execute(statement, parameters).all()
+    with bind.connect() as connection:
+        return connection.execution_options(isolation_level="AUTOCOMMIT").execute(statement, parameters).all()
 
 
 class SqlRepository:
@@ -73,4 +88,4 @@ class SqlRepository:
         if self._holds(cls):
             return self._rows(select(cls).where(*criteria))
         self._uow.flush_for_read()
-        return list(self.session.execute(select(cls.__table__).where(*criteria)))
+        return list(self.session.connection().execute(select(cls.__table__).where(*criteria)))
