@@ -185,7 +185,7 @@ def screening_from_row(row: ScreeningLogRow) -> ScreeningLogEntry:
 
 class SqlParticipantRepository(SqlRepository):
     def find(self, participant_id: ParticipantId) -> Participant | None:
-        rows = self._read(ParticipantRow, ParticipantRow.participant_id == participant_id.value)
+        rows = self._read(ParticipantRow, participant_id=participant_id.value)
         return participant_from_row(rows[0]) if rows else None
 
     def get(self, participant_id: ParticipantId) -> Participant:

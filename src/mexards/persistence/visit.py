@@ -148,10 +148,7 @@ class SqlCRFRepository(SqlRepository):
 
     def find(self, participant_id: ParticipantId, form_id: str, visit_code: str) -> CRFRecord | None:
         rows = self._read(
-            CRFRecordRow,
-            CRFRecordRow.participant_id == participant_id.value,
-            CRFRecordRow.form_id == form_id,
-            CRFRecordRow.visit_code == visit_code,
+            CRFRecordRow, participant_id=participant_id.value, form_id=form_id, visit_code=visit_code
         )
         return crf_from_row(rows[0]) if rows else None
 
