@@ -3,12 +3,15 @@ schema equals the row classes; the SQL unit of work satisfies the services' port
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from mexards.domain.administration import Administration
 from mexards.domain.adverse_event import AdverseEvent
@@ -22,9 +25,10 @@ from mexards.domain.role import Role
 from mexards.domain.signature import SignatureMeaning
 from mexards.domain.unblinding import Unblinding
 from mexards.domain.visit import Visit, VisitWindow
-from mexards.persistence.audit import verify_audit
+from mexards.persistence.audit import AuditRow, verify_audit
 from mexards.persistence.database import Database
 from mexards.persistence.migration import schema_differences
+from mexards.persistence.visit import CRFRecordRow
 from mexards.services import port
 from mexards.services.record import CRFRecord, DoseDecision, Notification
 from tests.integration.trial_setup import (
@@ -186,6 +190,55 @@ def test_a_look_up_sees_the_changes_its_unit_of_work_has_not_written_yet(db: Dat
     with uow(db, clock) as u:
         stored = u.participants.find(pid)
         assert stored is not None and stored.state is not participant.state  # the first was not committed
+
+
+def test_a_new_record_is_written_at_once_audited_as_a_flush_would_and_read_and_changed_in_the_same_unit_of_work(
+    db: Database,
+) -> None:
+    """A new row is inserted by one statement (not held by the ORM): later look-ups, a change with its reason and
+    a second insert of its key behave as if it had been flushed, and its audit entry is the flush's."""
+    clock = SteppingClock()
+    phase2_trial(db, clock)
+    [pid] = enrolled_participants(db, clock, 1, ("MILD",))
+    record = CRFRecord("CRF-9", pid, "vitals", "1", "D2", {"spo2": 91}, {}, {}, COORDINATOR.user_id, clock.now())
+    with uow(db, clock) as u:
+        u.actor = COORDINATOR
+        u.crf_records.add(record)
+        assert not u.session.new and not u.session.identity_map  # written, not waiting for a flush
+        found, got = u.crf_records.find(pid, "vitals", "D2"), u.crf_records.get("CRF-9")
+        assert _fields(found) == _fields(record) == _fields(got)
+        changed = dataclasses.replace(record, values={"spo2": 93}, version=2, changed_by=COORDINATOR.user_id,
+                                      changed_at=clock.now(), change_reason="transcription error")  # fmt: skip
+        u.reason = "transcription error"
+        u.crf_records.update(changed)
+        u.commit()
+    with uow(db, clock) as u:
+        u.actor = COORDINATOR
+        assert _fields(u.crf_records.get("CRF-9")) == _fields(changed)
+        with pytest.raises(ConflictError, match="CRF record CRF-9"):
+            u.crf_records.add(record)
+    with uow(db, clock) as u:  # a change still waiting for its reason: the new row waits with it, then both land
+        u.actor = COORDINATOR
+        participant = u.participants.get(pid)
+        participant.withdraw("moved abroad", clock.now())
+        u.participants.update(participant)
+        u.crf_records.add(dataclasses.replace(record, record_id="CRF-10", visit_code="D3"))
+        assert len(u.session.new) == 1
+        u.reason = "withdrawal"
+        u.commit()
+    with db.sessions() as s:
+        entries = s.execute(
+            select(AuditRow.action, AuditRow.changes).where(AuditRow.entity == "crf_record").order_by(AuditRow.seq)
+        ).all()
+        assert verify_audit(s) == []
+    assert [action for action, _ in entries] == ["insert", "update", "insert"]
+    inserted = json.loads(entries[0][1])
+    assert inserted["record_id"] == [None, "CRF-9"] and inserted["values"] == [None, '{"spo2":91}']
+    assert inserted.keys() == json.loads(entries[2][1]).keys() == {c.key for c in CRFRecordRow.__table__.columns}
+    update = json.loads(entries[1][1])
+    assert update.pop("changed_at")[0] is None
+    assert update == {"values": ['{"spo2":91}', '{"spo2":93}'], "version": [1, 2], "changed_by": [None, "coord1"],
+                      "change_reason": [None, "transcription error"]}  # fmt: skip
 
 
 def test_the_sql_unit_of_work_provides_every_repository_method_of_the_port(db: Database) -> None:

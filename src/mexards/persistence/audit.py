@@ -221,6 +221,12 @@ def _snapshot(obj: Any) -> dict[str, Any]:
     return {attr.key: canonical(getattr(obj, attr.key)) for attr in mapper.column_attrs}
 
 
+def insert_entry(obj: Any) -> tuple[str, str, str, dict[str, Any]]:
+    """The audit entry (action, entity, entity id, changes) of inserting the row ``obj``: every column, from
+    nothing to its value."""
+    return "insert", obj.__tablename__, _entity_id(obj), {k: [None, v] for k, v in _snapshot(obj).items()}
+
+
 def _changes(obj: Any) -> dict[str, list[Any]]:
     state = inspect(obj)
     out: dict[str, list[Any]] = {}
@@ -258,9 +264,7 @@ def _before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
 def _after_flush(session: Session, _ctx: Any) -> None:
     pending: list[tuple[str, str, str, dict[str, Any]]] = []
     for obj in sorted((o for o in session.new if _audited(o)), key=_sort_key):
-        pending.append(
-            ("insert", obj.__tablename__, _entity_id(obj), {k: [None, v] for k, v in _snapshot(obj).items()})
-        )
+        pending.append(insert_entry(obj))
     for obj in sorted((o for o in session.dirty if _audited(o)), key=_sort_key):
         changes = _changes(obj)
         if changes:

@@ -25,6 +25,8 @@ class Flusher(Protocol):
 
     def flush_inserts(self) -> None: ...
 
+    def insert_now(self, row: Any) -> bool: ...
+
 
 def read_outside_transaction(
     session: Session, statement: Executable, parameters: Mapping[str, Any] | None = None
@@ -65,9 +67,10 @@ class SqlRepository:
         ``what``), so no look-up is spent on it first; a key already loaded in this unit of work is refused here."""
         if identity_key(cls, key) in self.session.identity_map:
             raise ConflictError(f"{what} already exists")
-        self.session.add(row)
         try:
-            self._uow.flush_inserts()
+            if not self._uow.insert_now(row):
+                self.session.add(row)
+                self._uow.flush_inserts()
         except ConflictError as error:
             raise ConflictError(f"{what} conflicts with a stored record (its key or a unique value is used)") from error
 
