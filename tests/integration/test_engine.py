@@ -1,19 +1,25 @@
 """PostgreSQL connections from the pool: a connection the server has ended is replaced before use without a
 failed request, a live one is used without a round trip first, and a look-up outside a transaction runs alone
-in autocommit (no BEGIN/ROLLBACK) while one inside sees the transaction's own changes."""
+in autocommit (no BEGIN/ROLLBACK) while one inside sees the transaction's own changes (the session look-up of
+every request, on both databases)."""
 
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
 
+from mexards.domain.identifier import SiteId, UserId
+from mexards.domain.role import Role
+from mexards.persistence.account import account_unit_of_work_factory
+from mexards.persistence.database import Database
 from mexards.persistence.engine import make_engine
 from mexards.persistence.repository import read_outside_transaction
+from mexards.services.account import AuthSession, SessionKind, User
 
 ONLY_POSTGRES = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
@@ -75,23 +81,45 @@ def test_a_pooled_connection_whose_server_process_ended_is_replaced_before_use(d
 
 
 @ONLY_POSTGRES
-def test_a_read_outside_a_transaction_runs_in_autocommit_and_one_inside_sees_its_changes(db_url: str) -> None:
+def test_a_read_outside_a_transaction_runs_alone_in_autocommit(db_url: str) -> None:
     engine = make_engine(db_url, pool_size=2)
     try:
         with engine.begin() as connection:
             connection.execute(text("CREATE TABLE probe (n integer)"))
             connection.execute(text("INSERT INTO probe VALUES (1)"))
-        count = text("SELECT count(*), now() = statement_timestamp() FROM probe")
-        with Session(engine) as session:
-            (rows, alone), = read_outside_transaction(session, count)
-            assert rows == 1 and alone  # outside a transaction block now() is the statement's own time
-            assert not session.in_transaction()  # nothing begun, nothing to roll back
-            session.execute(text("INSERT INTO probe VALUES (2)"))
-            time.sleep(0.01)
-            (rows, alone), = read_outside_transaction(session, count)
-            assert rows == 2 and not alone  # in the session's transaction: its own insert is seen
-            session.rollback()
-        with Session(engine) as session:
-            assert read_outside_transaction(session, text("SELECT count(*) FROM probe"))[0][0] == 1
+        ((rows, alone),) = read_outside_transaction(
+            engine, text("SELECT count(*), now() = statement_timestamp() FROM probe")
+        )
+        assert rows == 1 and alone  # outside a transaction block now() is the statement's own time
+        with engine.connect() as connection:  # the pooled connection went back to transactions
+            connection.execute(text("SELECT 1"))
+            assert connection.exec_driver_sql("SELECT now() = statement_timestamp()").scalar_one() is False
     finally:
         engine.dispose()
+
+
+def test_the_session_look_up_opens_no_session_unless_its_unit_of_work_has_begun_one(db_url: str) -> None:
+    """Every authenticated request reads its session: alone (no ORM session, no transaction) when nothing has
+    begun, and inside the unit of work's transaction when something has, where it sees what was not committed."""
+    database = Database(db_url)
+    database.create_schema()
+    try:
+        now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+        user = User(UserId("coord9"), "Coordinator", Role.COORDINATOR, frozenset({SiteId("S01")}), now)
+        session = AuthSession("a" * 64, user.user_id, SessionKind.API, "csrf", now, now + timedelta(hours=1), now)
+        with account_unit_of_work_factory(database)() as uow:
+            uow.users.add(user)
+            uow.sessions.add(session)
+            assert uow.in_transaction()
+            found = uow.sessions.find_with_user(session.token_sha256)  # not committed: seen inside only
+            assert found is not None and found[1].user_id == user.user_id
+            uow.commit()
+        with account_unit_of_work_factory(database)() as uow:
+            found = uow.sessions.find_with_user(session.token_sha256)
+            assert found is not None and found[0].kind is SessionKind.API and found[1].role is Role.COORDINATOR
+            assert uow.sessions.find_with_user("b" * 64) is None
+            on_postgresql = db_url.startswith("postgresql")
+            assert uow.in_transaction() is not on_postgresql  # SQLite reads in a transaction
+            assert (uow._session is None) is on_postgresql
+    finally:
+        database.dispose()

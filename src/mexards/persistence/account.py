@@ -23,7 +23,20 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace, TracebackType
 from typing import Self, cast
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, bindparam, delete, insert, select, text
+from sqlalchemy import (
+    Boolean,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    delete,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from mexards.domain.identifier import SiteId, UserId
@@ -31,7 +44,7 @@ from mexards.domain.role import Actor, Role
 from mexards.persistence.audit import AuditContext, AuditRow, record_event
 from mexards.persistence.column_type import UTCDateTime
 from mexards.persistence.database import Database
-from mexards.persistence.repository import read_outside_transaction
+from mexards.persistence.repository import read_outside_transaction, reads_outside_transactions
 from mexards.persistence.rows import Base
 from mexards.services.account import (
     AccessEvent,
@@ -125,9 +138,18 @@ def _user_values(user: User) -> dict[str, object]:
     }
 
 
-class SqlUserRepository:
-    def __init__(self, session: Session) -> None:
-        self._session = session
+class _AccountRepository:
+    """Base of the account repositories: the session of their unit of work, opened on first use."""
+
+    def __init__(self, uow: SqlAccountUnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _session(self) -> Session:
+        return self._uow.session
+
+
+class SqlUserRepository(_AccountRepository):
 
     def find(self, user_id: UserId) -> User | None:
         row = self._session.get(UserRow, user_id.value)
@@ -150,9 +172,7 @@ class SqlUserRepository:
         return [_user(row) for row in self._session.scalars(select(UserRow).order_by(UserRow.user_id))]
 
 
-class SqlCredentialRepository:
-    def __init__(self, session: Session) -> None:
-        self._session = session
+class SqlCredentialRepository(_AccountRepository):
 
     def find(self, user_id: UserId) -> Credential | None:
         row = self._session.get(CredentialRow, user_id.value)
@@ -213,9 +233,7 @@ _SESSION_WITH_USER = (
 """Built once: a statement's construction and cache key cost more than running it on a warm connection."""
 
 
-class SqlSessionRepository:
-    def __init__(self, session: Session) -> None:
-        self._session = session
+class SqlSessionRepository(_AccountRepository):
 
     def find(self, token_sha256: str) -> AuthSession | None:
         row = self._session.get(SessionRow, token_sha256)
@@ -223,7 +241,11 @@ class SqlSessionRepository:
 
     def find_with_user(self, token_sha256: str) -> tuple[AuthSession, User] | None:
         """The session and its user in one query of plain rows (every authenticated request asks this)."""
-        rows = read_outside_transaction(self._session, _SESSION_WITH_USER, {"token": token_sha256})
+        uow, parameters = self._uow, {"token": token_sha256}
+        if uow.in_transaction() or not reads_outside_transactions(uow.bind):
+            rows = self._session.execute(_SESSION_WITH_USER, parameters).all()
+        else:  # no session is opened for it
+            rows = read_outside_transaction(uow.bind, _SESSION_WITH_USER, parameters)
         if not rows:
             return None
         found = rows[0]._mapping
@@ -262,11 +284,8 @@ class SqlSessionRepository:
         )
 
 
-class SqlAccessLog:
+class SqlAccessLog(_AccountRepository):
     """The access log is the audit trail's ``account_access`` entries (one chain, no separate table)."""
-
-    def __init__(self, session: Session) -> None:
-        self._session = session
 
     def append(self, event: AccessEvent) -> None:
         record_event(
@@ -364,6 +383,7 @@ class SqlAccountUnitOfWork:
         self.clock: Clock = clock or _SystemClock()
         self._actor: Actor | None = None
         self._reason: str | None = None
+        self._open = False
         self._session: Session | None = None
 
     @property
@@ -384,6 +404,24 @@ class SqlAccountUnitOfWork:
         self._reason = reason
         self._context()
 
+    @property
+    def bind(self) -> Engine:
+        engine: Engine = self._sessions.kw["bind"]
+        return engine
+
+    @property
+    def session(self) -> Session:
+        """The ORM session, opened on first use (a request that only reads its session never opens one)."""
+        if not self._open:
+            raise RuntimeError("the unit of work is not open: use it in a `with` block")
+        if self._session is None:
+            self._session = self._sessions()
+            self._context()
+        return self._session
+
+    def in_transaction(self) -> bool:
+        return self._session is not None and self._session.in_transaction()
+
     def _context(self) -> None:
         if self._session is None:
             return
@@ -393,18 +431,17 @@ class SqlAccountUnitOfWork:
         self._session.info["audit"] = AuditContext(actor_id, role, self._reason, clock)
 
     def __enter__(self) -> Self:
-        self._session = self._sessions()
-        self._context()
-        self.users = SqlUserRepository(self._session)
-        self.credentials = SqlCredentialRepository(self._session)
-        self.sessions = SqlSessionRepository(self._session)
-        self.access_log = SqlAccessLog(self._session)
+        self._open = True
+        self.users = SqlUserRepository(self)
+        self.credentials = SqlCredentialRepository(self)
+        self.sessions = SqlSessionRepository(self)
+        self.access_log = SqlAccessLog(self)
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        session, self._session = self._session, None
+        session, self._session, self._open = self._session, None, False
         if session is not None:
             try:
                 session.rollback()
@@ -412,9 +449,10 @@ class SqlAccountUnitOfWork:
                 session.close()
 
     def commit(self) -> None:
-        if self._session is None:
+        if not self._open:
             raise RuntimeError("the unit of work is not open: use it in a `with` block")
-        self._session.commit()
+        if self._session is not None:
+            self._session.commit()
 
     def rollback(self) -> None:
         if self._session is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Executable, Row, Select, bindparam, select
+from sqlalchemy import Engine, Executable, Row, Select, bindparam, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -28,16 +28,18 @@ class Flusher(Protocol):
     def insert_now(self, row: Any) -> bool: ...
 
 
+def reads_outside_transactions(bind: Engine) -> bool:
+    """True if a single read may run alone in autocommit on ``bind`` (PostgreSQL; SQLite's connections begin
+    their transactions themselves)."""
+    return bind.dialect.name == "postgresql"
+
+
 def read_outside_transaction(
-    session: Session, statement: Executable, parameters: Mapping[str, Any] | None = None
+    bind: Engine, statement: Executable, parameters: Mapping[str, Any] | None = None
 ) -> Sequence[Row[Any]]:
-    """The rows of one read-only ``statement``. On PostgreSQL, before ``session`` has begun a transaction, it runs
-    alone in autocommit: one round trip instead of three (BEGIN, the statement, ROLLBACK), and a single statement
-    sees one consistent snapshot anyway. Otherwise it runs in the session's transaction, which then sees its own
-    changes (and SQLite's connections begin their transactions themselves)."""
-    bind = session.get_bind()
-    if session.in_transaction() or bind.dialect.name != "postgresql":
-        return session.execute(statement, parameters).all()
+    """The rows of one read-only ``statement``, run alone in autocommit: one round trip instead of three (BEGIN,
+    the statement, ROLLBACK), and a single statement sees one consistent snapshot anyway. For a read that need
+    not see a transaction's own changes, where :func:`reads_outside_transactions`."""
     with bind.connect() as connection:
         return connection.execution_options(isolation_level="AUTOCOMMIT").execute(statement, parameters).all()
 
