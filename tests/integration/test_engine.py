@@ -6,6 +6,7 @@ every request, on both databases)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,49 +54,44 @@ def terminate(pid: int) -> None:
     raise AssertionError(f"backend {pid} did not end")
 
 
-@ONLY_POSTGRES
-def test_a_live_pooled_connection_is_reused_without_a_ping(db_url: str) -> None:
-    engine = make_engine(db_url, pool_size=1)
-    try:
-        pings = counted_pings(engine)
-        first = backend_pid(engine)
-        assert [backend_pid(engine) for _ in range(5)] == [first] * 5
-        assert pings == []
-    finally:
-        engine.dispose()
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on the test database whose pool keeps one connection."""
+    made = make_engine(db_url, pool_size=1)
+    yield made
+    made.dispose()
 
 
 @ONLY_POSTGRES
-def test_a_pooled_connection_whose_server_process_ended_is_replaced_before_use(db_url: str) -> None:
-    engine = make_engine(db_url, pool_size=1)
-    try:
-        pings = counted_pings(engine)
-        first = backend_pid(engine)
-        terminate(first)
-        second = backend_pid(engine)  # no error: the dead connection never reaches the caller
-        assert second != first
-        assert len(pings) == 1  # the dead connection had something to read (the server's farewell): pinged once
-        assert backend_pid(engine) == second and len(pings) == 1
-    finally:
-        engine.dispose()
+def test_a_live_pooled_connection_is_reused_without_a_ping(engine: Engine) -> None:
+    pings = counted_pings(engine)
+    first = backend_pid(engine)
+    assert [backend_pid(engine) for _ in range(5)] == [first] * 5
+    assert pings == []
 
 
 @ONLY_POSTGRES
-def test_a_read_outside_a_transaction_runs_alone_in_autocommit(db_url: str) -> None:
-    engine = make_engine(db_url, pool_size=2)
-    try:
-        with engine.begin() as connection:
-            connection.execute(text("CREATE TABLE probe (n integer)"))
-            connection.execute(text("INSERT INTO probe VALUES (1)"))
-        ((rows, alone),) = read_outside_transaction(
-            engine, text("SELECT count(*), now() = statement_timestamp() FROM probe")
-        )
-        assert rows == 1 and alone  # outside a transaction block now() is the statement's own time
-        with engine.connect() as connection:  # the pooled connection went back to transactions
-            connection.execute(text("SELECT 1"))
-            assert connection.exec_driver_sql("SELECT now() = statement_timestamp()").scalar_one() is False
-    finally:
-        engine.dispose()
+def test_a_pooled_connection_whose_server_process_ended_is_replaced_before_use(engine: Engine) -> None:
+    pings = counted_pings(engine)
+    first = backend_pid(engine)
+    terminate(first)
+    second = backend_pid(engine)  # no error: the dead connection never reaches the caller
+    assert second != first
+    assert len(pings) == 1  # the dead connection had something to read (the server's farewell): pinged once
+    assert backend_pid(engine) == second and len(pings) == 1
+
+
+@ONLY_POSTGRES
+def test_a_read_outside_a_transaction_runs_alone_in_autocommit(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE probe (n integer)"))
+        connection.execute(text("INSERT INTO probe VALUES (1)"))
+    probe = text("SELECT count(*), now() = statement_timestamp() FROM probe")
+    ((rows, alone),) = read_outside_transaction(engine, probe)
+    assert rows == 1 and alone  # outside a transaction block now() is the statement's own time
+    with engine.connect() as connection:  # the pooled connection went back to transactions
+        connection.execute(text("SELECT 1"))
+        assert connection.exec_driver_sql("SELECT now() = statement_timestamp()").scalar_one() is False
 
 
 def test_the_session_look_up_opens_no_session_unless_its_unit_of_work_has_begun_one(db_url: str) -> None:

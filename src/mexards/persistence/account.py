@@ -150,7 +150,6 @@ class _AccountRepository:
 
 
 class SqlUserRepository(_AccountRepository):
-
     def find(self, user_id: UserId) -> User | None:
         row = self._session.get(UserRow, user_id.value)
         return None if row is None else _user(row)
@@ -173,7 +172,6 @@ class SqlUserRepository(_AccountRepository):
 
 
 class SqlCredentialRepository(_AccountRepository):
-
     def find(self, user_id: UserId) -> Credential | None:
         row = self._session.get(CredentialRow, user_id.value)
         if row is None:
@@ -234,7 +232,6 @@ _SESSION_WITH_USER = (
 
 
 class SqlSessionRepository(_AccountRepository):
-
     def find(self, token_sha256: str) -> AuthSession | None:
         row = self._session.get(SessionRow, token_sha256)
         return None if row is None else _auth_session(row)

@@ -16,7 +16,8 @@ A duplicate key or a second use of a unique value (slot, kit, participant) is a 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -98,6 +99,17 @@ class SqlEventLog:
 
     def append(self, event: DomainEvent) -> None:
         self._uow.record(event)
+
+
+@contextmanager
+def _conflicts_refused() -> Iterator[None]:
+    """A write the database refuses for a duplicate key or unique value becomes a ConflictError."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise ConflictError(
+            "the change conflicts with a stored record (a key or a unique value is already used)"
+        ) from error
 
 
 class SqlUnitOfWork:
@@ -211,12 +223,8 @@ class SqlUnitOfWork:
     def flush(self) -> None:
         """Write pending changes and their audit entries now (a ConflictError for a duplicate key)."""
         self._set_audit_context()
-        try:
+        with _conflicts_refused():
             self.session.flush()
-        except IntegrityError as error:
-            raise ConflictError(
-                "the change conflicts with a stored record (a key or a unique value is already used)"
-            ) from error
 
     def insert_now(self, row: Any) -> bool:
         """Insert the new ``row`` with one statement and queue its audit entry, as a flush would but without the
@@ -230,12 +238,8 @@ class SqlUnitOfWork:
             return False
         self.flush()  # what is pending goes first (a parent row before this one)
         values = {attr.columns[0].key: getattr(row, attr.key) for attr in mapper.column_attrs}
-        try:
+        with _conflicts_refused():
             self.session.connection().execute(insert(mapper.local_table), values)
-        except IntegrityError as error:
-            raise ConflictError(
-                "the change conflicts with a stored record (a key or a unique value is already used)"
-            ) from error
         if getattr(type(row), "__audited__", False):
             append_entries(self.session, [insert_entry(row)])
         return True
